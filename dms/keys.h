@@ -1,0 +1,64 @@
+// The key layout of the records model in the metadata store. One prefix per kind of
+// entry; numbers are 20-digit decimals so that range scans return them in order.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "storage/codec.h"
+
+namespace aktenwerk::dms::keys {
+
+inline std::string Objekt(std::string_view id) { return "o/" + std::string(id); }
+
+// Children of a parent sort by kind (units, Akten, Vorgänge, Dokumente), then by
+// `sort_key` (Kennzeichen for units, creation sequence for the rest), then id.
+inline std::string ChildPrefix(std::string_view parent_id) {
+    return "c/" + std::string(parent_id) + "/";
+}
+inline std::string Child(std::string_view parent_id, char kind, std::string_view sort_key,
+                         std::string_view id) {
+    return ChildPrefix(parent_id) + kind + "/" + std::string(sort_key) + "/" + std::string(id);
+}
+
+inline std::string VersionPrefix(std::string_view dokument_id) {
+    return "v/" + std::string(dokument_id) + "/";
+}
+inline std::string Version(std::string_view dokument_id, uint64_t nummer) {
+    return VersionPrefix(dokument_id) + storage::SortableNumber(nummer);
+}
+
+inline std::string Kennzeichen(std::string_view kennzeichen) {
+    return "k/" + std::string(kennzeichen);
+}
+inline std::string Aktenzeichen(std::string_view aktenzeichen) {
+    return "z/" + std::string(aktenzeichen);
+}
+inline std::string AktenCounter(std::string_view unit_id, int year) {
+    return "n/" + std::string(unit_id) + "/" + std::to_string(year);
+}
+
+inline constexpr std::string_view kAuditPrefix = "a/";
+inline std::string Audit(uint64_t seq) { return "a/" + storage::SortableNumber(seq); }
+inline constexpr std::string_view kAuditHead = "m/audit-head";
+inline std::string AuditByObjektPrefix(std::string_view id) {
+    return "h/" + std::string(id) + "/";
+}
+inline std::string AuditByObjekt(std::string_view id, uint64_t seq) {
+    return AuditByObjektPrefix(id) + storage::SortableNumber(seq);
+}
+
+inline constexpr std::string_view kOutboxPrefix = "q/";
+inline std::string Outbox(uint64_t seq) { return "q/" + storage::SortableNumber(seq); }
+inline constexpr std::string_view kOutboxHead = "m/outbox-seq";
+
+inline constexpr std::string_view kBlobRefPrefix = "r/";
+inline std::string BlobRef(std::string_view sha256) { return "r/" + std::string(sha256); }
+
+inline constexpr std::string_view kUserPrefix = "u/";
+inline std::string User(std::string_view name) { return "u/" + std::string(name); }
+
+inline constexpr std::string_view kFormat = "m/format";
+inline constexpr std::string_view kObjektSequenz = "m/objekt-sequenz";
+
+}  // namespace aktenwerk::dms::keys

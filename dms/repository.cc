@@ -1,0 +1,866 @@
+// The records service. Each change is one transaction of the metadata store: checks run
+// inside it (transactions are serial), and the object, its indexes, the audit entry and the
+// outbox entry for the indexer are written together.
+#include "dms/repository.h"
+
+#include <filesystem>
+
+#include <openssl/rand.h>
+
+#include "dms/audit.h"
+#include "dms/keys.h"
+#include "dms/media_type.h"
+#include "dms/validation.h"
+#include "storage/codec.h"
+#include "storage/log.h"
+
+namespace aktenwerk::dms {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxDepth = 64;
+constexpr size_t kBetreffMax = 1000;
+constexpr size_t kShortTextMax = 500;
+constexpr size_t kMaxMetadataKeys = 64;
+constexpr size_t kMaxMetadataValue = 4000;
+const std::vector<std::string> kVertraulichkeit = {"offen", "VS-NfD", "vertraulich", "geheim"};
+
+const log::Logger& Log() {
+    static const log::Logger logger("dms");
+    return logger;
+}
+
+std::string NewId() {
+    unsigned char b[16];
+    RAND_bytes(b, sizeof(b));
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[b[i] >> 4];
+        out += kHex[b[i] & 15];
+    }
+    return out;
+}
+
+char KindChar(Kind kind) { return static_cast<char>('0' + static_cast<int>(kind)); }
+
+std::string ChildKey(const Objekt& o) {
+    std::string sort = o.kind == Kind::kAktenplaneinheit ? o.kennzeichen
+                                                         : storage::SortableNumber(o.sequenz);
+    return keys::Child(o.parent_id, KindChar(o.kind), sort, o.id);
+}
+
+// The next creation sequence number. Transactions run serially, so numbers are unique and
+// follow the commit order.
+Result<uint64_t> NextSequenz(storage::Txn& txn) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto raw, txn.Get(std::string(keys::kObjektSequenz)));
+    uint64_t n = 0;
+    if (raw) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
+        n = j.get<uint64_t>();
+    }
+    txn.Put(std::string(keys::kObjektSequenz), storage::EncodeValue(n + 1));
+    return n + 1;
+}
+
+// Loads an object through anything with Get(key) (a Txn or the store).
+template <typename Reader>
+Result<Objekt> LoadFrom(const Reader& reader, std::string_view id) {
+    if (id.empty() || id.size() > 64) return NotFoundError("object '" + std::string(id) + "' not found");
+    AKTENWERK_ASSIGN_OR_RETURN(auto raw, reader.Get(keys::Objekt(id)));
+    if (!raw) return NotFoundError("object " + std::string(id) + " not found");
+    AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
+    return ObjektFromJson(j);
+}
+
+void PutObjekt(storage::Txn& txn, const Objekt& o) {
+    txn.Put(keys::Objekt(o.id), storage::EncodeValue(ToJson(o)));
+}
+
+bool AllowedParent(Kind child, std::optional<Kind> parent) {
+    switch (child) {
+        case Kind::kAktenplaneinheit: return !parent || *parent == Kind::kAktenplaneinheit;
+        case Kind::kAkte:
+            return parent && (*parent == Kind::kAktenplaneinheit || *parent == Kind::kAkte);
+        case Kind::kVorgang:
+            return parent && (*parent == Kind::kAkte || *parent == Kind::kVorgang);
+        case Kind::kDokument:
+            return parent && (*parent == Kind::kAkte || *parent == Kind::kVorgang ||
+                              *parent == Kind::kDokument);
+    }
+    return false;
+}
+
+// Refuses changes at or below a closed Akte or Vorgang: walks from `o` up to the Aktenplan.
+template <typename Reader>
+Status CheckWritable(const Reader& reader, const Objekt& o) {
+    Objekt current = o;
+    for (size_t depth = 0; depth < kMaxDepth; ++depth) {
+        if (current.closed()) {
+            std::string name = current.kind == Kind::kAkte ? "Akte " + current.aktenzeichen
+                                                           : "Vorgang " + current.id;
+            return FailedPreconditionError(name + " is closed (zdA " + current.zda->ToString() +
+                                               "); reopen it first",
+                                           "closed");
+        }
+        if (current.kind == Kind::kAktenplaneinheit || current.parent_id == kRootId) {
+            return Status::Ok();
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(current, LoadFrom(reader, current.parent_id));
+    }
+    return CorruptionError("object tree deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
+Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string_view aktion,
+                    uint32_t version) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto head, txn.Get(std::string(keys::kOutboxHead)));
+    uint64_t seq = 1;
+    if (head) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*head));
+        seq = j.get<uint64_t>() + 1;
+    }
+    // TODO(#3): the indexer drains this outbox; until it exists, entries accumulate.
+    txn.Put(keys::Outbox(seq), storage::EncodeValue({{"objekt_id", objekt_id},
+                                                     {"aktion", aktion},
+                                                     {"version", version}}));
+    txn.Put(std::string(keys::kOutboxHead), storage::EncodeValue(seq));
+    return Status::Ok();
+}
+
+Status Unknown(std::string_view field, Kind kind) {
+    return InvalidArgumentError("field '" + std::string(field) + "' is not known for " +
+                                std::string(KindName(kind)) + " or cannot be set",
+                                "unknown-field");
+}
+
+Status ReadString(const json& value, std::string_view field, size_t max, bool required,
+                  std::string* out, bool multiline = false) {
+    if (!value.is_string()) {
+        return InvalidArgumentError("field '" + std::string(field) + "' must be a string");
+    }
+    const auto& s = value.get_ref<const std::string&>();
+    AKTENWERK_RETURN_IF_ERROR(CheckText(field, s, max, required, multiline));
+    *out = s;
+    return Status::Ok();
+}
+
+Status ReadDate(const json& value, std::string_view field, std::optional<CivilDate>* out) {
+    if (value.is_null()) {
+        out->reset();
+        return Status::Ok();
+    }
+    std::optional<CivilDate> d;
+    if (value.is_string()) d = CivilDate::Parse(value.get<std::string>());
+    if (!d) {
+        return InvalidArgumentError("field '" + std::string(field) +
+                                    "' must be a date YYYY-MM-DD that exists");
+    }
+    *out = d;
+    return Status::Ok();
+}
+
+Status ReadMetadata(const json& value, json* out) {
+    if (!value.is_object()) return InvalidArgumentError("field 'metadaten' must be an object");
+    if (value.size() > kMaxMetadataKeys) {
+        return InvalidArgumentError("field 'metadaten' has more than 64 keys");
+    }
+    for (const auto& [key, v] : value.items()) {
+        AKTENWERK_RETURN_IF_ERROR(CheckText("metadaten key", key, 100, true));
+        std::string ignored;
+        AKTENWERK_RETURN_IF_ERROR(
+            ReadString(v, "metadaten." + key, kMaxMetadataValue, false, &ignored, true));
+    }
+    *out = value;
+    return Status::Ok();
+}
+
+// Applies API fields to an object. `create` allows the fields that are fixed afterwards.
+Status ApplyFields(Objekt& o, const json& fields, bool create) {
+    if (!fields.is_object()) return InvalidArgumentError("the body must be a JSON object");
+    for (const auto& [field, value] : fields.items()) {
+        const bool unit = o.kind == Kind::kAktenplaneinheit;
+        const bool dok = o.kind == Kind::kDokument;
+        const bool akte_or_vorgang = o.kind == Kind::kAkte || o.kind == Kind::kVorgang;
+        Status s;
+        if (unit && field == "kennzeichen") {
+            s = ReadString(value, field, 40, true, &o.kennzeichen);
+            if (s.ok()) s = CheckKennzeichen(o.kennzeichen);
+        } else if (unit && field == "titel") {
+            s = ReadString(value, field, kShortTextMax, true, &o.titel);
+        } else if (unit && field == "beschreibung") {
+            s = ReadString(value, field, 4000, false, &o.beschreibung, true);
+        } else if (!unit && field == "betreff") {
+            s = ReadString(value, field, kBetreffMax, true, &o.betreff);
+        } else if (!unit && field == "metadaten") {
+            s = ReadMetadata(value, &o.metadaten);
+        } else if (akte_or_vorgang && field == "laufzeit_beginn") {
+            s = ReadDate(value, field, &o.laufzeit_beginn);
+        } else if (akte_or_vorgang && field == "laufzeit_ende") {
+            s = ReadDate(value, field, &o.laufzeit_ende);
+        } else if (akte_or_vorgang && field == "federfuehrung") {
+            s = ReadString(value, field, kShortTextMax, false, &o.federfuehrung);
+        } else if (o.kind == Kind::kAkte && field == "vertraulichkeit") {
+            s = ReadString(value, field, 40, true, &o.vertraulichkeit);
+            if (s.ok() && std::find(kVertraulichkeit.begin(), kVertraulichkeit.end(),
+                                    o.vertraulichkeit) == kVertraulichkeit.end()) {
+                s = InvalidArgumentError(
+                    "field 'vertraulichkeit' must be offen, VS-NfD, vertraulich or geheim");
+            }
+        } else if (dok && field == "posteingangsdatum") {
+            s = ReadDate(value, field, &o.posteingangsdatum);
+        } else if (dok && field == "absender") {
+            s = ReadString(value, field, kShortTextMax, false, &o.absender);
+        } else if (dok && field == "dokumenttyp") {
+            s = ReadString(value, field, 100, false, &o.dokumenttyp);
+        } else if (create && (field == "parent_id" || field == "typ")) {
+            continue;  // addressed by the caller
+        } else {
+            s = Unknown(field, o.kind);
+        }
+        AKTENWERK_RETURN_IF_ERROR(s);
+    }
+    if (o.laufzeit_beginn && o.laufzeit_ende && *o.laufzeit_ende < *o.laufzeit_beginn) {
+        return InvalidArgumentError("laufzeit_ende lies before laufzeit_beginn");
+    }
+    return Status::Ok();
+}
+
+Status CheckRequired(const Objekt& o) {
+    if (o.kind == Kind::kAktenplaneinheit) {
+        if (o.kennzeichen.empty()) return InvalidArgumentError("field 'kennzeichen' is required");
+        if (o.titel.empty()) return InvalidArgumentError("field 'titel' is required");
+    } else if (o.betreff.empty()) {
+        return InvalidArgumentError("field 'betreff' is required");
+    }
+    return Status::Ok();
+}
+
+std::string Bezeichnung(const Objekt& o) {
+    switch (o.kind) {
+        case Kind::kAktenplaneinheit: return o.kennzeichen;
+        case Kind::kAkte: return o.aktenzeichen;
+        default: return o.betreff;
+    }
+}
+
+void Touch(Objekt& o, const Principal& p, int64_t now) {
+    o.revision += 1;
+    o.geaendert_von = p.name;
+    o.geaendert_am = now;
+}
+
+}  // namespace
+
+struct Repository::StoredBlob {
+    storage::BlobInfo info;
+    storage::BlobPin pin;
+    std::string mime_type;
+};
+
+Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir,
+                                                     const RepositoryOptions& options,
+                                                     const Clock* clock) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto pattern,
+                               AktenzeichenPattern::Parse(options.aktenzeichen_pattern));
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return ErrnoError("create data folder " + data_dir, ec.value());
+    AKTENWERK_ASSIGN_OR_RETURN(auto metadata,
+                               storage::MetadataStore::Open(data_dir + "/meta", options.metadata));
+    AKTENWERK_ASSIGN_OR_RETURN(auto blobs, storage::BlobStore::Open(data_dir + "/blobs"));
+
+    AKTENWERK_ASSIGN_OR_RETURN(auto format, metadata->Get(std::string(keys::kFormat)));
+    if (format) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*format));
+        int version = j.value("version", 0);
+        if (version > kDataFormatVersion) {
+            return FailedPreconditionError(
+                "data folder " + data_dir + " has format " + std::to_string(version) +
+                    ", this binary understands up to " + std::to_string(kDataFormatVersion),
+                "format-too-new");
+        }
+    } else {
+        AKTENWERK_RETURN_IF_ERROR(metadata->Commit([](storage::Txn& txn) {
+            txn.Put(std::string(keys::kFormat),
+                    storage::EncodeValue({{"version", kDataFormatVersion}}));
+            return Status::Ok();
+        }));
+    }
+
+    storage::MetadataStore* meta = metadata.get();
+    AKTENWERK_ASSIGN_OR_RETURN(
+        uint64_t removed, blobs->RemoveOrphans([meta](const std::string& sha) -> Result<bool> {
+            AKTENWERK_ASSIGN_OR_RETURN(auto ref, meta->Get(keys::BlobRef(sha)));
+            return ref.has_value();
+        }));
+    if (removed > 0) Log().Info("recovery removed orphans", "files=" + std::to_string(removed));
+
+    return std::unique_ptr<Repository>(new Repository(std::move(metadata), std::move(blobs),
+                                                      std::move(pattern), options, clock));
+}
+
+Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
+                       std::unique_ptr<storage::BlobStore> blobs, AktenzeichenPattern pattern,
+                       const RepositoryOptions& options, const Clock* clock)
+    : metadata_(std::move(metadata)),
+      blobs_(std::move(blobs)),
+      users_(std::make_unique<UserStore>(metadata_.get(), clock)),
+      pattern_(std::move(pattern)),
+      options_(options),
+      clock_(clock) {}
+
+Repository::~Repository() = default;
+
+Result<Objekt> Repository::Load(std::string_view id) const { return LoadFrom(*metadata_, id); }
+
+Status Repository::CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
+                               const json& fields) {
+    std::optional<Kind> parent_kind;
+    Objekt parent;
+    if (o.parent_id != kRootId) {
+        AKTENWERK_ASSIGN_OR_RETURN(parent, LoadFrom(txn, o.parent_id));
+        parent_kind = parent.kind;
+        AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, parent));
+    }
+    if (!AllowedParent(o.kind, parent_kind)) {
+        return InvalidArgumentError(
+            "a " + std::string(KindName(o.kind)) + " cannot be placed under " +
+                (parent_kind ? "a " + std::string(KindName(*parent_kind)) : "the Aktenplan root"),
+            "wrong-parent");
+    }
+    AKTENWERK_RETURN_IF_ERROR(ApplyFields(o, fields, /*create=*/true));
+    AKTENWERK_RETURN_IF_ERROR(CheckRequired(o));
+    const int64_t now = clock_->NowMillis();
+    o.erstellt_von = o.geaendert_von = p.name;
+    o.erstellt_am = o.geaendert_am = now;
+    o.revision = 1;
+    AKTENWERK_ASSIGN_OR_RETURN(o.sequenz, NextSequenz(txn));
+    if ((o.kind == Kind::kAkte || o.kind == Kind::kVorgang) && !o.laufzeit_beginn) {
+        o.laufzeit_beginn = clock_->Today();
+    }
+
+    if (o.kind == Kind::kAktenplaneinheit) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto taken, txn.Get(keys::Kennzeichen(o.kennzeichen)));
+        if (taken) {
+            return AlreadyExistsError("Kennzeichen " + o.kennzeichen + " is already in the plan",
+                                      "duplicate-kennzeichen");
+        }
+        txn.Put(keys::Kennzeichen(o.kennzeichen), o.id);
+    } else if (o.kind == Kind::kAkte) {
+        if (parent.kind == Kind::kAkte) {
+            // Numbers are never reused; skip any that a moved-in Akte already carries.
+            while (true) {
+                parent.teilakten_zaehler += 1;
+                o.aktenzeichen =
+                    parent.aktenzeichen + "-" + std::to_string(parent.teilakten_zaehler);
+                AKTENWERK_ASSIGN_OR_RETURN(auto clash,
+                                           txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
+                if (!clash) break;
+            }
+            Touch(parent, p, now);
+            PutObjekt(txn, parent);
+        } else {
+            const int year = pattern_.per_year() ? clock_->Today().year : 0;
+            const std::string counter_key = keys::AktenCounter(parent.id, year);
+            AKTENWERK_ASSIGN_OR_RETURN(auto counter_raw, txn.Get(counter_key));
+            uint64_t number = 0;
+            if (counter_raw) {
+                AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*counter_raw));
+                number = j.get<uint64_t>();
+            }
+            // Numbers are never reused; skip any that a moved-in Akte already carries.
+            while (true) {
+                o.aktenzeichen = pattern_.Format(parent.kennzeichen, ++number,
+                                                 clock_->Today().year);
+                AKTENWERK_ASSIGN_OR_RETURN(auto clash, txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
+                if (!clash) break;
+            }
+            txn.Put(counter_key, storage::EncodeValue(number));
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(auto clash, txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
+        if (clash) return AlreadyExistsError("Aktenzeichen " + o.aktenzeichen + " exists");
+        txn.Put(keys::Aktenzeichen(o.aktenzeichen), o.id);
+    }
+
+    PutObjekt(txn, o);
+    txn.Put(ChildKey(o), "");
+    AKTENWERK_RETURN_IF_ERROR(AppendAudit(txn, now, p.name, o.id, "angelegt", nullptr, ToJson(o)));
+    return AppendOutbox(txn, o.id, "angelegt", 0);
+}
+
+Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_view parent_id,
+                                  const json& fields) {
+    Objekt o;
+    o.id = NewId();
+    o.kind = kind;
+    o.parent_id = parent_id.empty() ? std::string(kRootId) : std::string(parent_id);
+    Status s = metadata_->Commit([&](storage::Txn& txn) { return CreateInTxn(txn, p, o, fields); });
+    if (!s.ok()) return s.WithContext("create " + std::string(KindName(kind)));
+    return o;
+}
+
+Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
+                                                const std::vector<PlanUnit>& units) {
+    ImportReport report;
+    Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
+        report = {};
+        for (const auto& unit : units) {
+            AKTENWERK_RETURN_IF_ERROR(CheckKennzeichen(unit.kennzeichen));
+            AKTENWERK_ASSIGN_OR_RETURN(auto existing, txn.Get(keys::Kennzeichen(unit.kennzeichen)));
+            if (existing) {
+                ++report.vorhanden;
+                continue;
+            }
+            Objekt o;
+            o.id = NewId();
+            o.kind = Kind::kAktenplaneinheit;
+            o.parent_id = std::string(kRootId);
+            if (!unit.eltern_kennzeichen.empty()) {
+                AKTENWERK_ASSIGN_OR_RETURN(auto parent,
+                                           txn.Get(keys::Kennzeichen(unit.eltern_kennzeichen)));
+                if (!parent) {
+                    return InvalidArgumentError("unit " + unit.kennzeichen +
+                                                " names the unknown parent " +
+                                                unit.eltern_kennzeichen);
+                }
+                o.parent_id = *parent;
+            }
+            json fields = {{"kennzeichen", unit.kennzeichen}, {"titel", unit.titel}};
+            if (!unit.beschreibung.empty()) fields["beschreibung"] = unit.beschreibung;
+            Status created = CreateInTxn(txn, p, o, fields);
+            if (!created.ok()) return created.WithContext("unit " + unit.kennzeichen);
+            ++report.angelegt;
+        }
+        return Status::Ok();
+    });
+    if (!s.ok()) return s.WithContext("import Aktenplan");
+    return report;
+}
+
+Result<Repository::StoredBlob> Repository::WriteBlob(ContentSource& content) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto writer, blobs_->NewWriter(options_.max_content_bytes));
+    std::vector<char> buf(256 * 1024);
+    while (true) {
+        AKTENWERK_ASSIGN_OR_RETURN(size_t n, content.Read(buf.data(), buf.size()));
+        if (n == 0) break;
+        AKTENWERK_RETURN_IF_ERROR(writer->Append(buf.data(), n));
+    }
+    AKTENWERK_ASSIGN_OR_RETURN(auto finished, writer->Finish());
+    StoredBlob blob{finished.first, std::move(finished.second), {}};
+    blob.mime_type = DetectMimeType(blobs_->PathFor(blob.info.sha256));
+    return blob;
+}
+
+void Repository::ReleaseBlob(const std::string& sha256) {
+    auto removed = blobs_->RemoveIfUnused(sha256, [this](const std::string& sha) -> Result<bool> {
+        AKTENWERK_ASSIGN_OR_RETURN(auto ref, metadata_->Get(keys::BlobRef(sha)));
+        return ref.has_value();
+    });
+    if (!removed.ok()) {
+        Log().Warning("unused blob not removed",
+                      "sha256=" + sha256 + " error=" + log::Quote(removed.status().ToString()));
+    }
+}
+
+Status Repository::AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt& doc,
+                                   const StoredBlob& blob, const NewVersion& nv, Version* out) {
+    Version v;
+    v.dokument_id = doc.id;
+    v.nummer = doc.versionen + 1;
+    if (doc.versionen == 0) {
+        v.major = nv.major ? 1 : 0;
+        v.minor = nv.major ? 0 : 1;
+    } else {
+        AKTENWERK_ASSIGN_OR_RETURN(auto prev_raw, txn.Get(keys::Version(doc.id, doc.versionen)));
+        if (!prev_raw) return CorruptionError("latest version of " + doc.id + " is missing");
+        AKTENWERK_ASSIGN_OR_RETURN(auto prev_json, storage::DecodeValue(*prev_raw));
+        AKTENWERK_ASSIGN_OR_RETURN(auto prev, VersionFromJson(prev_json));
+        v.major = nv.major ? prev.major + 1 : prev.major;
+        v.minor = nv.major ? 0 : prev.minor + 1;
+    }
+    const int64_t now = clock_->NowMillis();
+    v.sha256 = blob.info.sha256;
+    v.groesse = blob.info.size;
+    v.mime_type = blob.mime_type;
+    v.dateiname = nv.dateiname;
+    v.kommentar = nv.kommentar;
+    v.erstellt_von = p.name;
+    v.erstellt_am = now;
+    txn.Put(keys::Version(doc.id, v.nummer), storage::EncodeValue(ToJson(v)));
+
+    AKTENWERK_ASSIGN_OR_RETURN(auto ref_raw, txn.Get(keys::BlobRef(v.sha256)));
+    uint64_t refs = 0;
+    if (ref_raw) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*ref_raw));
+        refs = j.get<uint64_t>();
+    }
+    txn.Put(keys::BlobRef(v.sha256), storage::EncodeValue(refs + 1));
+
+    doc.versionen = v.nummer;
+    Touch(doc, p, now);
+    PutObjekt(txn, doc);
+    AKTENWERK_RETURN_IF_ERROR(
+        AppendAudit(txn, now, p.name, doc.id, "version-angelegt", nullptr, ToJson(v)));
+    AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, doc.id, "version-angelegt", v.nummer));
+    *out = v;
+    return Status::Ok();
+}
+
+static Status CheckNewVersion(const NewVersion& nv) {
+    AKTENWERK_RETURN_IF_ERROR(CheckFileName("dateiname", nv.dateiname));
+    return CheckText("kommentar", nv.kommentar, 2000, false, true);
+}
+
+Result<std::pair<Objekt, Version>> Repository::CreateDokument(const Principal& p,
+                                                              std::string_view parent_id,
+                                                              const json& fields,
+                                                              ContentSource& content,
+                                                              const NewVersion& nv) {
+    AKTENWERK_RETURN_IF_ERROR(CheckNewVersion(nv));
+    // Check before reading the body, so that a large upload into a closed Vorgang is refused
+    // early; the transaction checks again.
+    AKTENWERK_ASSIGN_OR_RETURN(auto parent, Load(parent_id));
+    AKTENWERK_RETURN_IF_ERROR(CheckWritable(*metadata_, parent));
+
+    AKTENWERK_ASSIGN_OR_RETURN(auto blob, WriteBlob(content));
+    Objekt o;
+    o.id = NewId();
+    o.kind = Kind::kDokument;
+    o.parent_id = std::string(parent_id);
+    json with_default = fields;
+    if (with_default.is_object() && !with_default.contains("betreff")) {
+        with_default["betreff"] = nv.dateiname;
+    }
+    Version v;
+    Status s = metadata_->Commit([&](storage::Txn& txn) {
+        AKTENWERK_RETURN_IF_ERROR(CreateInTxn(txn, p, o, with_default));
+        return AddVersionInTxn(txn, p, o, blob, nv, &v);
+    });
+    if (!s.ok()) {
+        std::string sha = blob.info.sha256;
+        blob.pin = storage::BlobPin();
+        ReleaseBlob(sha);
+        return s.WithContext("create dokument");
+    }
+    return std::make_pair(o, v);
+}
+
+Result<Version> Repository::AddVersion(const Principal& p, std::string_view dokument_id,
+                                       ContentSource& content, const NewVersion& nv) {
+    AKTENWERK_RETURN_IF_ERROR(CheckNewVersion(nv));
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Load(dokument_id));
+    if (doc.kind != Kind::kDokument) {
+        return InvalidArgumentError(dokument_id.data() + std::string(" is not a Dokument"),
+                                    "wrong-kind");
+    }
+    AKTENWERK_RETURN_IF_ERROR(CheckWritable(*metadata_, doc));
+
+    AKTENWERK_ASSIGN_OR_RETURN(auto blob, WriteBlob(content));
+    Version v;
+    Status s = metadata_->Commit([&](storage::Txn& txn) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto current, LoadFrom(txn, dokument_id));
+        AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, current));
+        return AddVersionInTxn(txn, p, current, blob, nv, &v);
+    });
+    if (!s.ok()) {
+        std::string sha = blob.info.sha256;
+        blob.pin = storage::BlobPin();
+        ReleaseBlob(sha);
+        return s.WithContext("add version to " + std::string(dokument_id));
+    }
+    return v;
+}
+
+Result<Objekt> Repository::Update(const Principal& p, std::string_view id, const json& patch,
+                                  uint64_t expected_revision) {
+    Objekt result;
+    Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
+        if (expected_revision != 0 && expected_revision != o.revision) {
+            return FailedPreconditionError("object changed since revision " +
+                                               std::to_string(expected_revision),
+                                           "revision-mismatch");
+        }
+        AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, o));
+        const Objekt before = o;
+        AKTENWERK_RETURN_IF_ERROR(ApplyFields(o, patch, /*create=*/false));
+        if (o.kind == Kind::kAktenplaneinheit && o.kennzeichen != before.kennzeichen) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto taken, txn.Get(keys::Kennzeichen(o.kennzeichen)));
+            if (taken) {
+                return AlreadyExistsError("Kennzeichen " + o.kennzeichen + " is already in the plan",
+                                          "duplicate-kennzeichen");
+            }
+            txn.Delete(keys::Kennzeichen(before.kennzeichen));
+            txn.Put(keys::Kennzeichen(o.kennzeichen), o.id);
+            txn.Delete(ChildKey(before));
+            txn.Put(ChildKey(o), "");
+        }
+        const int64_t now = clock_->NowMillis();
+        Touch(o, p, now);
+        PutObjekt(txn, o);
+        AKTENWERK_RETURN_IF_ERROR(
+            AppendAudit(txn, now, p.name, o.id, "geaendert", ToJson(before), ToJson(o)));
+        AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "geaendert", 0));
+        result = o;
+        return Status::Ok();
+    });
+    if (!s.ok()) return s.WithContext("update " + std::string(id));
+    return result;
+}
+
+Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
+                                std::string_view new_parent_id) {
+    Objekt result;
+    Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
+        // A closed Akte may be moved as a whole (the plan is restructured); taking something
+        // out of a closed Akte or Vorgang changes that one, so its parents must be open.
+        if (o.parent_id != kRootId) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto old_parent, LoadFrom(txn, o.parent_id));
+            AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, old_parent));
+        }
+        std::string target_id = new_parent_id.empty() ? std::string(kRootId)
+                                                      : std::string(new_parent_id);
+        if (target_id == o.parent_id) return InvalidArgumentError("object is already there");
+        std::optional<Kind> target_kind;
+        Objekt target;
+        if (target_id != kRootId) {
+            AKTENWERK_ASSIGN_OR_RETURN(target, LoadFrom(txn, target_id));
+            target_kind = target.kind;
+            AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, target));
+            // The target must not lie inside the object itself.
+            Objekt walk = target;
+            for (size_t depth = 0; depth < kMaxDepth; ++depth) {
+                if (walk.id == o.id) {
+                    return InvalidArgumentError("cannot move an object into its own subtree",
+                                                "cycle");
+                }
+                if (walk.parent_id == kRootId) break;
+                AKTENWERK_ASSIGN_OR_RETURN(walk, LoadFrom(txn, walk.parent_id));
+            }
+        }
+        if (!AllowedParent(o.kind, target_kind)) {
+            return InvalidArgumentError("a " + std::string(KindName(o.kind)) +
+                                            " cannot be placed under that parent",
+                                        "wrong-parent");
+        }
+        const Objekt before = o;
+        std::string old_bezeichnung;
+        if (o.parent_id != kRootId) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto old_parent, LoadFrom(txn, o.parent_id));
+            old_bezeichnung = Bezeichnung(old_parent);
+        }
+        const int64_t now = clock_->NowMillis();
+        txn.Delete(ChildKey(o));
+        o.fruehere_ablagen.push_back({o.parent_id, old_bezeichnung, now});
+        o.parent_id = target_id;
+        Touch(o, p, now);
+        txn.Put(ChildKey(o), "");
+        PutObjekt(txn, o);
+        AKTENWERK_RETURN_IF_ERROR(AppendAudit(
+            txn, now, p.name, o.id, "verschoben",
+            {{"parent_id", before.parent_id}, {"parent_bezeichnung", old_bezeichnung}},
+            {{"parent_id", o.parent_id},
+             {"parent_bezeichnung", target_kind ? Bezeichnung(target) : std::string()}}));
+        AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "verschoben", 0));
+        result = o;
+        return Status::Ok();
+    });
+    if (!s.ok()) return s.WithContext("move " + std::string(id));
+    return result;
+}
+
+Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
+                                 std::optional<CivilDate> date) {
+    Objekt result;
+    Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
+        if (o.kind != Kind::kAkte && o.kind != Kind::kVorgang) {
+            return InvalidArgumentError("only an Akte or a Vorgang can be closed", "wrong-kind");
+        }
+        AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, o));
+        const CivilDate today = clock_->Today();
+        const CivilDate zda = date.value_or(today);
+        if (today < zda) {
+            return InvalidArgumentError("the zdA date " + zda.ToString() + " lies in the future");
+        }
+        if (o.laufzeit_beginn && zda < *o.laufzeit_beginn) {
+            return InvalidArgumentError("the zdA date lies before the Laufzeit began (" +
+                                        o.laufzeit_beginn->ToString() + ")");
+        }
+        const Objekt before = o;
+        o.zda = zda;
+        const int64_t now = clock_->NowMillis();
+        Touch(o, p, now);
+        PutObjekt(txn, o);
+        AKTENWERK_RETURN_IF_ERROR(AppendAudit(txn, now, p.name, o.id, "zda", nullptr,
+                                              {{"zda", zda.ToString()}}));
+        AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
+        result = o;
+        return Status::Ok();
+    });
+    if (!s.ok()) return s.WithContext("close " + std::string(id));
+    return result;
+}
+
+Result<Objekt> Repository::Reopen(const Principal& p, std::string_view id) {
+    Objekt result;
+    Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
+        if (!o.closed()) return FailedPreconditionError("object is not closed", "not-closed");
+        if (o.parent_id != kRootId) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto parent, LoadFrom(txn, o.parent_id));
+            AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, parent));
+        }
+        const Objekt before = o;
+        o.zda.reset();
+        const int64_t now = clock_->NowMillis();
+        Touch(o, p, now);
+        PutObjekt(txn, o);
+        AKTENWERK_RETURN_IF_ERROR(AppendAudit(txn, now, p.name, o.id, "wiedereroeffnet",
+                                              {{"zda", before.zda->ToString()}}, nullptr));
+        AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "wiedereroeffnet", 0));
+        result = o;
+        return Status::Ok();
+    });
+    if (!s.ok()) return s.WithContext("reopen " + std::string(id));
+    return result;
+}
+
+Result<Objekt> Repository::Get(const Principal& /*p*/, std::string_view id) const {
+    // TODO(#6): check the caller's rights on the object's Aktenplaneinheit.
+    return Load(id);
+}
+
+Result<Objekt> Repository::FindByKennzeichen(const Principal& p,
+                                             std::string_view kennzeichen) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto id, metadata_->Get(keys::Kennzeichen(kennzeichen)));
+    if (!id) return NotFoundError("no Aktenplaneinheit with Kennzeichen " + std::string(kennzeichen));
+    return Get(p, *id);
+}
+
+Result<Objekt> Repository::FindByAktenzeichen(const Principal& p,
+                                              std::string_view aktenzeichen) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto id, metadata_->Get(keys::Aktenzeichen(aktenzeichen)));
+    if (!id) return NotFoundError("no Akte with Aktenzeichen " + std::string(aktenzeichen));
+    return Get(p, *id);
+}
+
+Result<std::vector<Objekt>> Repository::Path(const Principal& p, std::string_view id) const {
+    std::vector<Objekt> chain;
+    AKTENWERK_ASSIGN_OR_RETURN(auto current, Get(p, id));
+    for (size_t depth = 0; depth < kMaxDepth; ++depth) {
+        chain.push_back(current);
+        if (current.parent_id == kRootId) {
+            std::reverse(chain.begin(), chain.end());
+            return chain;
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(current, Load(current.parent_id));
+    }
+    return CorruptionError("object tree deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
+Result<ChildPage> Repository::Children(const Principal& p, std::string_view parent_id,
+                                       std::optional<Kind> kind, std::string_view cursor,
+                                       size_t limit) const {
+    if (parent_id != kRootId) AKTENWERK_RETURN_IF_ERROR(Get(p, parent_id).status());
+    std::string prefix = keys::ChildPrefix(parent_id);
+    if (kind) prefix += std::string(1, KindChar(*kind)) + "/";
+    if (!cursor.empty() && cursor.substr(0, prefix.size()) != prefix) {
+        return InvalidArgumentError("the paging cursor does not belong to this listing");
+    }
+    limit = std::clamp<size_t>(limit, 1, 1000);
+    std::vector<std::string> ids;
+    std::string last_key;
+    bool more = false;
+    AKTENWERK_RETURN_IF_ERROR(metadata_->Scan(prefix, cursor, limit + 1,
+                                              [&](std::string_view key, auto) {
+        if (ids.size() == limit) {
+            more = true;
+            return false;
+        }
+        ids.emplace_back(key.substr(key.rfind('/') + 1));
+        last_key = key;
+        return true;
+    }));
+    ChildPage page;
+    for (const auto& child_id : ids) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto child, Load(child_id));
+        page.items.push_back(std::move(child));
+    }
+    if (more) page.next_cursor = last_key;
+    return page;
+}
+
+Result<std::vector<Version>> Repository::Versions(const Principal& p,
+                                                  std::string_view dokument_id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Get(p, dokument_id));
+    if (doc.kind != Kind::kDokument) {
+        return InvalidArgumentError(std::string(dokument_id) + " is not a Dokument", "wrong-kind");
+    }
+    std::vector<Version> out;
+    Status decode;
+    AKTENWERK_RETURN_IF_ERROR(metadata_->Scan(keys::VersionPrefix(dokument_id), "", 0,
+                                              [&](auto, std::string_view value) {
+        auto j = storage::DecodeValue(value);
+        auto v = j.ok() ? VersionFromJson(*j) : Result<Version>(j.status());
+        if (!v.ok()) {
+            decode = v.status();
+            return false;
+        }
+        out.push_back(std::move(v).value());
+        return true;
+    }));
+    AKTENWERK_RETURN_IF_ERROR(decode);
+    return out;
+}
+
+Result<Version> Repository::GetVersion(const Principal& p, std::string_view dokument_id,
+                                       uint32_t nummer) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Get(p, dokument_id));
+    if (doc.kind != Kind::kDokument) {
+        return InvalidArgumentError(std::string(dokument_id) + " is not a Dokument", "wrong-kind");
+    }
+    if (nummer == 0) nummer = doc.versionen;
+    if (nummer == 0) return NotFoundError("Dokument " + doc.id + " has no content yet");
+    AKTENWERK_ASSIGN_OR_RETURN(auto raw, metadata_->Get(keys::Version(dokument_id, nummer)));
+    if (!raw) {
+        return NotFoundError("Dokument " + doc.id + " has no version " + std::to_string(nummer));
+    }
+    AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
+    return VersionFromJson(j);
+}
+
+Result<Content> Repository::OpenContent(const Principal& p, std::string_view dokument_id,
+                                        uint32_t nummer) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto version, GetVersion(p, dokument_id, nummer));
+    AKTENWERK_ASSIGN_OR_RETURN(auto reader, blobs_->OpenReader(version.sha256));
+    if (reader->size() != version.groesse) {
+        return CorruptionError("blob of " + std::string(dokument_id) + " version " +
+                               std::to_string(version.nummer) + " has the wrong size");
+    }
+    AKTENWERK_RETURN_IF_ERROR(metadata_->Commit([&](storage::Txn& txn) {
+        return AppendAudit(txn, clock_->NowMillis(), p.name, version.dokument_id,
+                           "inhalt-gelesen", nullptr,
+                           {{"version", version.nummer}, {"sha256", version.sha256}});
+    }));
+    return Content{std::move(version), std::move(reader)};
+}
+
+Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::string_view id,
+                                                    uint64_t after, size_t limit) const {
+    AKTENWERK_RETURN_IF_ERROR(Get(p, id).status());
+    return ReadObjektAudit(*metadata_, id, after, std::clamp<size_t>(limit, 1, 1000));
+}
+
+Result<std::vector<AuditEntry>> Repository::Audit(const Principal& p, uint64_t after,
+                                                  size_t limit) const {
+    if (!p.admin) return PermissionDeniedError("only an administrator reads the whole audit trail");
+    return ReadAudit(*metadata_, after, std::clamp<size_t>(limit, 1, 1000));
+}
+
+}  // namespace aktenwerk::dms

@@ -1,0 +1,176 @@
+// The records service: the Aktenplan, Akten, Vorgänge and Dokumente with their versions,
+// lifecycle (zdA, reopen), moves and the audit trail. Every interface (REST, CMIS, xdomea,
+// command line) goes through this class, so the rules live in one place.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dms/aktenplan_import.h"
+#include "dms/aktenzeichen.h"
+#include "dms/clock.h"
+#include "dms/model.h"
+#include "dms/principal.h"
+#include "dms/users.h"
+#include "storage/blob_store.h"
+#include "storage/metadata_store.h"
+
+namespace aktenwerk::dms {
+
+// The data format this binary writes. A data directory of a newer format is refused.
+inline constexpr int kDataFormatVersion = 1;
+
+struct RepositoryOptions {
+    std::string aktenzeichen_pattern = std::string(AktenzeichenPattern::kDefault);
+    // Largest accepted content of one version.
+    uint64_t max_content_bytes = uint64_t{8} << 30;
+    storage::MetadataStoreOptions metadata;
+};
+
+// A stream of bytes to store as a version. Read returns the number of bytes copied into
+// `buf` (0 at the end) or an error (a truncated upload).
+class ContentSource {
+public:
+    virtual ~ContentSource() = default;
+    virtual Result<size_t> Read(char* buf, size_t n) = 0;
+};
+
+// What the client says about a new version; the rest is measured from the content.
+struct NewVersion {
+    std::string dateiname;
+    bool major = true;
+    std::string kommentar;
+};
+
+// An opened version for download. The read has already been written to the audit trail.
+struct Content {
+    Version version;
+    std::unique_ptr<storage::BlobReader> reader;
+};
+
+struct ImportReport {
+    size_t angelegt = 0;   // units created
+    size_t vorhanden = 0;  // units whose Kennzeichen was already in the plan (left as they are)
+};
+
+struct ChildPage {
+    std::vector<Objekt> items;
+    std::string next_cursor;  // empty on the last page
+};
+
+// Thread-safe. Methods that change data return only after the change and its audit entry
+// are durable.
+class Repository {
+public:
+    // Opens (or creates) a data directory: DIR/meta (LevelDB), DIR/blobs. Refuses a directory
+    // written by a newer format (kFailedPrecondition, reason "format-too-new") and removes
+    // blobs left without metadata by a crash.
+    static Result<std::unique_ptr<Repository>> Open(const std::string& data_dir,
+                                                    const RepositoryOptions& options,
+                                                    const Clock* clock);
+    ~Repository();
+
+    // Creates an Aktenplaneinheit, Akte, Vorgang or Dokument (without content) under
+    // `parent_id` (kRootId for a top-level unit) from the API fields in `fields`.
+    // kNotFound for an unknown parent, kInvalidArgument for a parent of the wrong kind or a
+    // bad field, kAlreadyExists for a duplicate Kennzeichen, kFailedPrecondition (reason
+    // "closed") below a closed Akte or Vorgang.
+    Result<Objekt> Create(const Principal& p, Kind kind, std::string_view parent_id,
+                          const nlohmann::json& fields);
+
+    // Creates a Dokument and its first version in one transaction.
+    Result<std::pair<Objekt, Version>> CreateDokument(const Principal& p,
+                                                      std::string_view parent_id,
+                                                      const nlohmann::json& fields,
+                                                      ContentSource& content,
+                                                      const NewVersion& version);
+
+    // Imports Aktenplaneinheiten in one transaction: all of them or none. A unit whose
+    // Kennzeichen exists is left unchanged; a unit naming an unknown parent fails the import
+    // with kInvalidArgument.
+    Result<ImportReport> ImportAktenplan(const Principal& p, const std::vector<PlanUnit>& units);
+
+    // Changes the updatable fields named in `patch`. When `expected_revision` is non-zero and
+    // differs from the stored one, fails with kFailedPrecondition (reason "revision-mismatch").
+    Result<Objekt> Update(const Principal& p, std::string_view id, const nlohmann::json& patch,
+                          uint64_t expected_revision = 0);
+
+    // Moves an object under another parent of an allowed kind. Refuses moves into the
+    // object's own subtree and out of or into closed objects. An Akte keeps its Aktenzeichen;
+    // the former place is kept in `fruehere_ablagen` and in the audit trail.
+    Result<Objekt> Move(const Principal& p, std::string_view id, std::string_view new_parent_id);
+
+    // zdA: closes an Akte or Vorgang on `date` (default today; not in the future, not before
+    // the Laufzeit began).
+    Result<Objekt> Close(const Principal& p, std::string_view id,
+                         std::optional<CivilDate> date);
+    // Reopens a closed Akte or Vorgang (audited). Refused inside a closed parent.
+    Result<Objekt> Reopen(const Principal& p, std::string_view id);
+
+    // Stores new content of a Dokument as its next version (major: n+1.0, minor: n.m+1).
+    Result<Version> AddVersion(const Principal& p, std::string_view dokument_id,
+                               ContentSource& content, const NewVersion& version);
+
+    Result<Objekt> Get(const Principal& p, std::string_view id) const;
+    Result<Objekt> FindByKennzeichen(const Principal& p, std::string_view kennzeichen) const;
+    Result<Objekt> FindByAktenzeichen(const Principal& p, std::string_view aktenzeichen) const;
+
+    // The chain of ancestors from the top-level unit down to and including `id`.
+    Result<std::vector<Objekt>> Path(const Principal& p, std::string_view id) const;
+
+    // Children in order (units by Kennzeichen, then Akten, Vorgänge, Dokumente by creation),
+    // optionally of one kind; `cursor` continues a previous page.
+    Result<ChildPage> Children(const Principal& p, std::string_view parent_id,
+                               std::optional<Kind> kind, std::string_view cursor,
+                               size_t limit) const;
+
+    Result<std::vector<Version>> Versions(const Principal& p, std::string_view dokument_id) const;
+    // `nummer` 0 means the latest version.
+    Result<Version> GetVersion(const Principal& p, std::string_view dokument_id,
+                               uint32_t nummer) const;
+    // Opens a version's content and records the read in the audit trail first.
+    Result<Content> OpenContent(const Principal& p, std::string_view dokument_id,
+                                uint32_t nummer);
+
+    Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id,
+                                            uint64_t after, size_t limit) const;
+    // The whole audit trail; administrators only.
+    Result<std::vector<AuditEntry>> Audit(const Principal& p, uint64_t after,
+                                          size_t limit) const;
+
+    UserStore& users() { return *users_; }
+    storage::MetadataStore& metadata() { return *metadata_; }
+    storage::BlobStore& blobs() { return *blobs_; }
+    const Clock& clock() const { return *clock_; }
+    const RepositoryOptions& options() const { return options_; }
+
+private:
+    struct StoredBlob;
+
+    Repository(std::unique_ptr<storage::MetadataStore> metadata,
+               std::unique_ptr<storage::BlobStore> blobs, AktenzeichenPattern pattern,
+               const RepositoryOptions& options, const Clock* clock);
+
+    Result<Objekt> Load(std::string_view id) const;
+    Result<StoredBlob> WriteBlob(ContentSource& content);
+    void ReleaseBlob(const std::string& sha256);
+    Status CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
+                       const nlohmann::json& fields);
+    Status AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt& doc,
+                           const StoredBlob& blob, const NewVersion& nv, Version* out);
+
+    std::unique_ptr<storage::MetadataStore> metadata_;
+    std::unique_ptr<storage::BlobStore> blobs_;
+    std::unique_ptr<UserStore> users_;
+    AktenzeichenPattern pattern_;
+    RepositoryOptions options_;
+    const Clock* clock_;
+};
+
+}  // namespace aktenwerk::dms

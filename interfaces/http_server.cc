@@ -1,0 +1,466 @@
+// HTTP/1.1 over Beast's parser and serializer on plain blocking sockets.
+//
+// Why not asio's sockets: asio's blocking reads retry with an unbounded poll after a
+// socket timeout, so a slow client could hold a thread forever. A small stream over the file
+// descriptor polls with our timeout instead, and Beast reads and writes through it.
+// Why a thread per connection: handlers block on fsync (group commit) and on file I/O, and
+// bodies stream through them; a thread per connection keeps that code straight-line, and
+// the connection cap bounds the threads.
+#include "interfaces/http_server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <limits>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "storage/log.h"
+
+namespace aktenwerk::interfaces {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+const log::Logger& Log() {
+    static const log::Logger logger("http");
+    return logger;
+}
+
+// A blocking stream over a connected socket with a poll timeout on every read and write.
+class FdStream {
+public:
+    FdStream(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+
+    template <typename MutableBufferSequence>
+    size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {
+        ec = {};
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+             ++it) {
+            net::mutable_buffer b = *it;
+            if (b.size() == 0) continue;
+            if (!Wait(POLLIN, ec)) return 0;
+            while (true) {
+                ssize_t n = ::recv(fd_, b.data(), b.size(), 0);
+                if (n > 0) return static_cast<size_t>(n);
+                if (n == 0) {
+                    ec = net::error::eof;
+                    return 0;
+                }
+                if (errno == EINTR) continue;
+                ec = beast::error_code(errno, beast::system_category());
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    template <typename MutableBufferSequence>
+    size_t read_some(const MutableBufferSequence& buffers) {
+        beast::error_code ec;
+        size_t n = read_some(buffers, ec);
+        if (ec) throw beast::system_error(ec);
+        return n;
+    }
+
+    template <typename ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers, beast::error_code& ec) {
+        ec = {};
+        iovec iov[16];
+        int count = 0;
+        for (auto it = net::buffer_sequence_begin(buffers);
+             it != net::buffer_sequence_end(buffers) && count < 16; ++it) {
+            net::const_buffer b = *it;
+            if (b.size() == 0) continue;
+            iov[count].iov_base = const_cast<void*>(b.data());
+            iov[count].iov_len = b.size();
+            ++count;
+        }
+        if (count == 0) return 0;
+        if (!Wait(POLLOUT, ec)) return 0;
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = static_cast<size_t>(count);
+        while (true) {
+            ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+            if (n >= 0) return static_cast<size_t>(n);
+            if (errno == EINTR) continue;
+            ec = beast::error_code(errno, beast::system_category());
+            return 0;
+        }
+    }
+
+    template <typename ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers) {
+        beast::error_code ec;
+        size_t n = write_some(buffers, ec);
+        if (ec) throw beast::system_error(ec);
+        return n;
+    }
+
+private:
+    bool Wait(short events, beast::error_code& ec) {
+        pollfd p{fd_, events, 0};
+        while (true) {
+            int rc = ::poll(&p, 1, timeout_ms_);
+            if (rc > 0) return true;
+            if (rc == 0) {
+                ec = net::error::timed_out;
+                return false;
+            }
+            if (errno != EINTR) {
+                ec = beast::error_code(errno, beast::system_category());
+                return false;
+            }
+        }
+    }
+
+    int fd_;
+    int timeout_ms_;
+};
+
+using RequestParser = http::request_parser<http::buffer_body>;
+
+// Streams the body of the request being handled out of Beast's parser.
+class ParserBodyReader final : public BodyReader {
+public:
+    ParserBodyReader(FdStream& stream, beast::flat_buffer& buffer, RequestParser& parser)
+        : stream_(stream), buffer_(buffer), parser_(parser) {
+        if (auto len = parser_.content_length()) content_length_ = *len;
+        auto expect = parser_.get()[http::field::expect];
+        expects_continue_ = beast::iequals(expect, "100-continue");
+    }
+
+    Result<size_t> Read(char* buf, size_t n) override {
+        while (!parser_.is_done()) {
+            if (expects_continue_) {
+                // The client waits for this before sending a large body.
+                static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                beast::error_code ec;
+                net::write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1), ec);
+                expects_continue_ = false;
+                if (ec) return UnavailableError("client went away: " + ec.message());
+            }
+            auto& body = parser_.get().body();
+            body.data = buf;
+            body.size = n;
+            beast::error_code ec;
+            http::read(stream_, buffer_, parser_, ec);
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) {
+                failed_ = true;
+                return InvalidArgumentError("the request body is incomplete: " + ec.message(),
+                                            "truncated-body");
+            }
+            size_t got = n - body.size;
+            if (got > 0) return got;
+        }
+        return size_t{0};
+    }
+
+    std::optional<uint64_t> content_length() const override { return content_length_; }
+    bool failed() const { return failed_; }
+
+private:
+    FdStream& stream_;
+    beast::flat_buffer& buffer_;
+    RequestParser& parser_;
+    std::optional<uint64_t> content_length_;
+    bool expects_continue_ = false;
+    bool failed_ = false;
+};
+
+bool SendResponse(FdStream& stream, Response& res, bool head, bool keep_alive) {
+    beast::error_code ec;
+    if (!res.producer) {
+        http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
+        for (auto& [name, value] : res.headers) out.set(name, value);
+        out.keep_alive(keep_alive);
+        if (head) {
+            out.content_length(res.body.size());
+            http::response_serializer<http::string_body> sr{out};
+            http::write_header(stream, sr, ec);
+        } else {
+            out.body() = std::move(res.body);
+            out.prepare_payload();
+            http::write(stream, out, ec);
+        }
+        return !ec;
+    }
+
+    http::response<http::buffer_body> out{static_cast<http::status>(res.status), 11};
+    for (auto& [name, value] : res.headers) out.set(name, value);
+    out.keep_alive(keep_alive);
+    out.content_length(res.content_length);
+    out.body().data = nullptr;
+    out.body().more = !head && res.content_length > 0;
+    http::response_serializer<http::buffer_body> sr{out};
+    http::write_header(stream, sr, ec);
+    if (ec || head) return !ec;
+
+    std::vector<char> chunk(256 * 1024);
+    uint64_t remaining = res.content_length;
+    while (remaining > 0) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
+        auto n = res.producer(chunk.data(), want);
+        if (!n.ok() || *n == 0) {
+            Log().Error("response body failed",
+                        "error=" + log::Quote(n.ok() ? "short content" : n.status().ToString()));
+            return false;
+        }
+        remaining -= *n;
+        out.body().data = chunk.data();
+        out.body().size = *n;
+        out.body().more = remaining > 0;
+        http::write(stream, sr, ec);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) return false;
+    }
+    out.body().data = nullptr;
+    out.body().more = false;
+    http::write(stream, sr, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    return !ec;
+}
+
+Response PlainError(int status, std::string_view text) {
+    Response res;
+    res.status = status;
+    res.SetHeader("Content-Type", "text/plain; charset=utf-8");
+    res.body = std::string(text) + "\n";
+    res.close_connection = true;
+    return res;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+    struct Connection {
+        int fd;
+        std::string remote;
+        bool busy = false;  // guarded by Impl::mu
+    };
+
+    HttpServerOptions options;
+    Handler handler;
+    int listen_fd = -1;
+    std::thread accept_thread;
+    std::atomic<uint64_t> next_request{1};
+
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    std::set<Connection*> connections;  // guarded by mu
+    bool stopping = false;              // guarded by mu
+
+    void AcceptLoop();
+    void Serve(Connection* conn);
+    bool MarkBusy(Connection* conn, bool busy);
+};
+
+void HttpServer::Impl::AcceptLoop() {
+    while (true) {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof(addr);
+        int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            std::lock_guard lock(mu);
+            if (stopping) return;
+            if (errno == EMFILE || errno == ENFILE) {
+                Log().Error("accept failed: out of file descriptors");
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                continue;
+            }
+            Log().Error("accept failed", "errno=" + std::to_string(errno));
+            return;
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        char host[INET6_ADDRSTRLEN] = "?";
+        if (addr.ss_family == AF_INET) {
+            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, host,
+                        sizeof(host));
+        } else if (addr.ss_family == AF_INET6) {
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, host,
+                        sizeof(host));
+        }
+
+        auto* conn = new Connection{fd, host};
+        {
+            std::lock_guard lock(mu);
+            if (stopping || connections.size() >= options.max_connections) {
+                FdStream stream(fd, 1000);
+                Response busy = PlainError(503, "too many connections, try again later");
+                busy.SetHeader("Retry-After", "1");
+                SendResponse(stream, busy, false, false);
+                ::close(fd);
+                delete conn;
+                continue;
+            }
+            connections.insert(conn);
+        }
+        std::thread([this, conn] { Serve(conn); }).detach();
+    }
+}
+
+bool HttpServer::Impl::MarkBusy(Connection* conn, bool busy) {
+    std::lock_guard lock(mu);
+    conn->busy = busy;
+    return !stopping;
+}
+
+void HttpServer::Impl::Serve(Connection* conn) {
+    FdStream stream(conn->fd, options.io_timeout_seconds * 1000);
+    beast::flat_buffer buffer(8192);
+    while (true) {
+        RequestParser parser;
+        parser.header_limit(options.header_limit);
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        beast::error_code ec;
+        http::read_header(stream, buffer, parser, ec);
+        if (ec == http::error::end_of_stream || ec == net::error::eof ||
+            ec == net::error::timed_out || ec == net::error::connection_reset) {
+            break;
+        }
+        if (ec) {
+            int status = ec == http::error::header_limit ? 431 : 400;
+            Response res = PlainError(status, status == 431 ? "request header too large"
+                                                            : "malformed HTTP request");
+            SendResponse(stream, res, false, false);
+            break;
+        }
+        const bool accepting = MarkBusy(conn, true);
+        auto started = std::chrono::steady_clock::now();
+
+        Request req;
+        const auto& msg = parser.get();
+        req.method = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        req.remote = conn->remote;
+        req.request_id = std::to_string(next_request.fetch_add(1));
+        for (const auto& field : msg) {
+            req.headers[std::string(field.name_string())] = std::string(field.value());
+        }
+        ParserBodyReader body(stream, buffer, parser);
+        req.body = &body;
+
+        Response res;
+        Status target_ok = ParseTarget(req.target, &req.path, &req.query);
+        if (!target_ok.ok()) {
+            res = PlainError(400, target_ok.message());
+        } else {
+            res = handler(req);
+        }
+        res.SetHeader("X-Request-Id", req.request_id);
+        // An unread body would be taken for the next request: close instead of draining.
+        bool keep_alive = msg.keep_alive() && !res.close_connection && accepting &&
+                          !body.failed() && parser.is_done();
+        bool sent = SendResponse(stream, res, req.method == "HEAD", keep_alive);
+
+        auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+        log::Level level = res.status >= 500 ? log::Level::kWarning : log::Level::kDebug;
+        if (Log().Enabled(level)) {
+            Log().Write(level, "request handled",
+                        "id=" + req.request_id + " method=" + req.method +
+                            " path=" + log::Quote(req.path) + " status=" +
+                            std::to_string(res.status) + " micros=" + std::to_string(micros) +
+                            " remote=" + conn->remote);
+        }
+        if (!sent || !keep_alive || !MarkBusy(conn, false)) break;
+    }
+    ::shutdown(conn->fd, SHUT_RDWR);
+    ::close(conn->fd);
+    std::lock_guard lock(mu);
+    connections.erase(conn);
+    delete conn;
+    cv.notify_all();
+}
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    std::string port = std::to_string(impl_->options.port);
+    int rc = ::getaddrinfo(impl_->options.host.c_str(), port.c_str(), &hints, &found);
+    if (rc != 0 || found == nullptr) {
+        return InvalidArgumentError("cannot resolve listen address " + impl_->options.host);
+    }
+    int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+        int err = errno;
+        ::freeaddrinfo(found);
+        if (fd >= 0) ::close(fd);
+        return Status(StatusCode::kUnavailable,
+                      "cannot listen on " + impl_->options.host + ":" + port + ": " +
+                          std::strerror(err));
+    }
+    ::freeaddrinfo(found);
+    sockaddr_storage bound{};
+    socklen_t len = sizeof(bound);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    bound_port_ = ntohs(bound.ss_family == AF_INET
+                            ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                            : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+    impl_->listen_fd = fd;
+    impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
+    return Status::Ok();
+}
+
+void HttpServer::Stop() {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (impl_->stopping) return;
+        impl_->stopping = true;
+        if (impl_->listen_fd >= 0) ::shutdown(impl_->listen_fd, SHUT_RDWR);
+        // Idle keep-alive connections wait for a next request that will not be served.
+        for (auto* conn : impl_->connections) {
+            if (!conn->busy) ::shutdown(conn->fd, SHUT_RDWR);
+        }
+    }
+    if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
+    if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+
+    std::unique_lock lock(impl_->mu);
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::seconds(impl_->options.shutdown_grace_seconds);
+    if (!impl_->cv.wait_until(lock, deadline, [&] { return impl_->connections.empty(); })) {
+        for (auto* conn : impl_->connections) ::shutdown(conn->fd, SHUT_RDWR);
+        impl_->cv.wait(lock, [&] { return impl_->connections.empty(); });
+    }
+}
+
+uint64_t HttpServer::active_connections() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->connections.size();
+}
+
+}  // namespace aktenwerk::interfaces

@@ -1,0 +1,58 @@
+// The HTTP/1.1 server on Boost.Beast: one thread per connection with blocking I/O and socket
+// timeouts, a cap on connections, keep-alive, and graceful shutdown. Handlers see only the
+// Beast-free Request and Response of http_message.h.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "interfaces/http_message.h"
+#include "storage/status.h"
+
+namespace aktenwerk::interfaces {
+
+struct HttpServerOptions {
+    std::string host = "127.0.0.1";
+    uint16_t port = 8080;  // 0 picks a free port
+    size_t max_connections = 512;
+    uint32_t header_limit = 16 * 1024;
+    // A client that sends nothing for this long is disconnected (slow clients, idle
+    // keep-alive connections).
+    int io_timeout_seconds = 60;
+    // How long shutdown waits for requests in flight.
+    int shutdown_grace_seconds = 30;
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Thread-safe. Start once, Stop once.
+class HttpServer {
+public:
+    HttpServer(HttpServerOptions options, Handler handler);
+    ~HttpServer();
+
+    // Binds and starts accepting in a background thread. kUnavailable when the address is
+    // in use.
+    Status Start();
+    // The bound port (useful with port 0).
+    uint16_t port() const { return bound_port_; }
+    // Stops accepting, lets requests in flight finish (up to the grace period), closes idle
+    // keep-alive connections, and returns when every connection thread has ended.
+    void Stop();
+
+    uint64_t active_connections() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    uint16_t bound_port_ = 0;
+};
+
+}  // namespace aktenwerk::interfaces

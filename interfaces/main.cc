@@ -1,0 +1,266 @@
+// The `aktenwerk` binary: the server (`serve`) and the administrator's tools on a data
+// directory (`import`, `user`).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <openssl/rand.h>
+
+#include "dms/folder_import.h"
+#include "dms/repository.h"
+#include "interfaces/demo.h"
+#include "interfaces/http_server.h"
+#include "interfaces/rest_api.h"
+#include "storage/log.h"
+
+namespace aktenwerk::interfaces {
+namespace {
+
+constexpr std::string_view kUsage = R"(aktenwerk - records management and e-Akte archive server
+
+usage:
+  aktenwerk serve --data DIR [--listen HOST:PORT] [--demo] [--log-level LEVEL]
+                  [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES]
+      Runs the server. Default listen address 127.0.0.1:8080. On first start with an
+      empty data directory the user 'admin' is created with the password from
+      AKTENWERK_ADMIN_PASSWORD (or a generated one, printed once). --demo loads a sample
+      municipal Aktenplan with Akten and documents into an empty repository.
+
+  aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
+      Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
+      Runs on a stopped server's data directory.
+
+  aktenwerk user add --data DIR --name NAME [--admin]
+      Creates a user; the password is read from AKTENWERK_PASSWORD or standard input.
+
+  aktenwerk version
+)";
+
+const log::Logger& Log() {
+    static const log::Logger logger("main");
+    return logger;
+}
+
+// "--key value" and "--flag" arguments after the subcommand.
+struct Args {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> positional;
+
+    bool Has(const std::string& key) const { return values.count(key) != 0; }
+    std::string Get(const std::string& key, std::string fallback = {}) const {
+        auto it = values.find(key);
+        return it == values.end() ? fallback : it->second;
+    }
+};
+
+Args ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+    Args args;
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) != 0) {
+            args.positional.push_back(a);
+            continue;
+        }
+        std::string key = a.substr(2);
+        if (size_t eq = key.find('='); eq != std::string::npos) {
+            args.values[key.substr(0, eq)] = key.substr(eq + 1);
+        } else if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
+            args.values[key] = "true";
+        } else if (i + 1 < argc) {
+            args.values[key] = argv[++i];
+        } else {
+            args.values[key] = "";
+        }
+    }
+    return args;
+}
+
+int Fail(const std::string& message) {
+    std::cerr << "aktenwerk: " << message << "\n";
+    return 1;
+}
+
+std::string GeneratePassword() {
+    static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned char bytes[20];
+    RAND_bytes(bytes, sizeof(bytes));
+    std::string out;
+    for (unsigned char b : bytes) out += kAlphabet[b % (sizeof(kAlphabet) - 1)];
+    return out;
+}
+
+Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args,
+                                                        const dms::Clock* clock) {
+    if (!args.Has("data") || args.Get("data").empty()) {
+        return InvalidArgumentError("--data DIR is required");
+    }
+    dms::RepositoryOptions options;
+    if (args.Has("aktenzeichen-muster")) options.aktenzeichen_pattern = args.Get("aktenzeichen-muster");
+    if (args.Has("max-inhalt")) {
+        try {
+            options.max_content_bytes = std::stoull(args.Get("max-inhalt"));
+        } catch (const std::exception&) {
+            return InvalidArgumentError("--max-inhalt must be a number of bytes");
+        }
+    }
+    auto repo = dms::Repository::Open(args.Get("data"), options, clock);
+    if (!repo.ok() && repo.status().reason() == "locked") {
+        return repo.status().WithContext(
+            "the data directory is in use (is the server running? stop it first)");
+    }
+    return repo;
+}
+
+Status EnsureAdmin(dms::Repository& repo) {
+    if (!repo.users().Empty()) return Status::Ok();
+    const char* env = std::getenv("AKTENWERK_ADMIN_PASSWORD");
+    std::string password = env && *env ? env : GeneratePassword();
+    AKTENWERK_RETURN_IF_ERROR(
+        repo.users().Create(dms::Principal::System(), "admin", password, /*admin=*/true));
+    if (!(env && *env)) {
+        // Printed once, to the terminal only; never logged.
+        std::cerr << "\n  First start: created user 'admin' with password: " << password
+                  << "\n  (set AKTENWERK_ADMIN_PASSWORD before the first start to choose it)\n\n";
+    }
+    Log().Info("admin user created");
+    return Status::Ok();
+}
+
+Result<HttpServerOptions> ListenOptions(const std::string& listen) {
+    HttpServerOptions options;
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return InvalidArgumentError("--listen must be HOST:PORT");
+    options.host = listen.substr(0, colon);
+    if (options.host.size() > 2 && options.host.front() == '[' && options.host.back() == ']') {
+        options.host = options.host.substr(1, options.host.size() - 2);
+    }
+    try {
+        unsigned long port = std::stoul(listen.substr(colon + 1));
+        if (port > 65535) throw std::out_of_range("port");
+        options.port = static_cast<uint16_t>(port);
+    } catch (const std::exception&) {
+        return InvalidArgumentError("--listen port must be 0 to 65535");
+    }
+    return options;
+}
+
+int Serve(int argc, char** argv) {
+    Args args = ParseArgs(argc, argv, 2, {"demo"});
+    log::Level level = log::Level::kInfo;
+    if (args.Has("log-level") && !log::ParseLevel(args.Get("log-level"), &level)) {
+        return Fail("unknown --log-level " + args.Get("log-level"));
+    }
+    log::Init(level);
+    auto listen = ListenOptions(args.Get("listen", "127.0.0.1:8080"));
+    if (!listen.ok()) return Fail(listen.status().message());
+
+    // Block the stop signals before any thread starts, so that only sigwait below sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    dms::SystemClock clock;
+    auto repo = OpenRepository(args, &clock);
+    if (!repo.ok()) return Fail(repo.status().ToString());
+    if (Status s = EnsureAdmin(**repo); !s.ok()) return Fail(s.ToString());
+    if (args.Has("demo")) {
+        auto loaded = LoadDemo(**repo);
+        if (!loaded.ok()) return Fail("demo data: " + loaded.status().ToString());
+    }
+
+    RestApi api(repo->get(), RestApiOptions{});
+    HttpServer server(*listen, [&api](Request& req) { return api.Handle(req); });
+    if (Status s = server.Start(); !s.ok()) return Fail(s.message());
+    Log().Info("server started", "listen=" + listen->host + ":" + std::to_string(server.port()) +
+                                     " data=" + log::Quote(args.Get("data")));
+    std::cerr << "Aktenwerk listens on http://" << listen->host << ":" << server.port()
+              << "/api/v1/aktenplan" << std::endl;
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    Log().Info("shutdown requested", "signal=" + std::to_string(sig));
+    server.Stop();
+    repo->reset();
+    Log().Info("server stopped");
+    return 0;
+}
+
+int Import(int argc, char** argv) {
+    Args args = ParseArgs(argc, argv, 2, {});
+    log::Init(log::Level::kWarning);
+    if (!args.Has("akte") || !args.Has("from")) return Fail("--akte and --from are required");
+    dms::SystemClock clock;
+    auto repo = OpenRepository(args, &clock);
+    if (!repo.ok()) return Fail(repo.status().ToString());
+    dms::Principal p{args.Get("benutzer", "admin"), true};
+
+    std::string akte_ref = args.Get("akte");
+    auto akte = (*repo)->FindByAktenzeichen(p, akte_ref);
+    if (!akte.ok()) akte = (*repo)->Get(p, akte_ref);
+    if (!akte.ok()) return Fail("no Akte " + akte_ref);
+
+    auto report = dms::ImportFolder(**repo, p, akte->id, args.Get("from"),
+                                    [](const std::string& path, const Status& s) {
+                                        std::cerr << "skipped " << path << ": " << s.message()
+                                                  << "\n";
+                                    });
+    if (!report.ok()) return Fail(report.status().ToString());
+    std::cout << "imported dokumente=" << report->dokumente << " vorgaenge=" << report->vorgaenge
+              << " bytes=" << report->bytes << " skipped=" << report->failed << "\n";
+    return report->failed == 0 ? 0 : 2;
+}
+
+int User(int argc, char** argv) {
+    if (argc < 3 || std::string(argv[2]) != "add") return Fail("usage: aktenwerk user add ...");
+    Args args = ParseArgs(argc, argv, 3, {"admin"});
+    log::Init(log::Level::kWarning);
+    dms::SystemClock clock;
+    auto repo = OpenRepository(args, &clock);
+    if (!repo.ok()) return Fail(repo.status().ToString());
+    std::string password;
+    if (const char* env = std::getenv("AKTENWERK_PASSWORD"); env && *env) {
+        password = env;
+    } else {
+        std::getline(std::cin, password);
+    }
+    Status s = (*repo)->users().Create(dms::Principal::System(), args.Get("name"), password,
+                                       args.Has("admin"));
+    if (!s.ok()) return Fail(s.ToString());
+    std::cout << "user " << args.Get("name") << " created\n";
+    return 0;
+}
+
+int Main(int argc, char** argv) {
+    std::string command = argc > 1 ? argv[1] : "help";
+    if (command == "serve") return Serve(argc, argv);
+    if (command == "import") return Import(argc, argv);
+    if (command == "user") return User(argc, argv);
+    if (command == "version" || command == "--version") {
+        std::cout << "aktenwerk " << AKTENWERK_VERSION << "\n";
+        return 0;
+    }
+    std::cout << kUsage;
+    return command == "help" || command == "--help" ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace aktenwerk::interfaces
+
+int main(int argc, char** argv) {
+    try {
+        return aktenwerk::interfaces::Main(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "aktenwerk: fatal: " << e.what() << "\n";
+        return 70;
+    }
+}

@@ -1,0 +1,1060 @@
+// REST handlers. Each handler parses its input, calls the Repository with the caller's
+// principal, and renders the result; the mapping of Status codes to HTTP statuses and problem
+// types is in Problem() alone.
+#include "interfaces/rest_api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include <openssl/evp.h>
+
+#include "dms/folder_import.h"
+#include "dms/validation.h"
+#include "interfaces/multipart.h"
+#include "storage/log.h"
+
+namespace aktenwerk::interfaces {
+namespace {
+
+using nlohmann::json;
+using dms::Kind;
+
+constexpr int kMaxJsonDepth = 32;
+
+const log::Logger& Log() {
+    static const log::Logger logger("http");
+    return logger;
+}
+
+int HttpStatus(const Status& s) {
+    switch (s.code()) {
+        case StatusCode::kOk: return 200;
+        case StatusCode::kNotFound: return 404;
+        case StatusCode::kAlreadyExists: return 409;
+        case StatusCode::kInvalidArgument: return 400;
+        case StatusCode::kFailedPrecondition: return s.reason() == "revision-mismatch" ? 412 : 409;
+        case StatusCode::kPermissionDenied: return 403;
+        case StatusCode::kUnauthenticated: return 401;
+        case StatusCode::kResourceExhausted:
+            if (s.reason() == "body-too-large") return 413;
+            if (s.reason() == "disk-full") return 507;
+            return 503;
+        case StatusCode::kCorruption: return 500;
+        case StatusCode::kUnavailable: return 503;
+        case StatusCode::kInternal: return 500;
+    }
+    return 500;
+}
+
+std::string_view Title(int status) {
+    switch (status) {
+        case 400: return "Invalid request";
+        case 401: return "Authentication required";
+        case 403: return "Not allowed";
+        case 404: return "Not found";
+        case 405: return "Method not allowed";
+        case 409: return "Conflict with the current state";
+        case 412: return "Precondition failed";
+        case 413: return "Request body too large";
+        case 415: return "Unsupported media type";
+        case 416: return "Range not satisfiable";
+        case 507: return "Insufficient storage";
+        case 503: return "Service unavailable";
+        default: return "Internal error";
+    }
+}
+
+Response JsonResponse(int status, const json& body) {
+    Response res;
+    res.status = status;
+    res.SetHeader("Content-Type", "application/json; charset=utf-8");
+    res.SetHeader("Cache-Control", "no-store");
+    res.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return res;
+}
+
+// The one place where a Status becomes an HTTP answer. Internal detail (paths, I/O errors)
+// goes to the log with the request id, never to the client.
+Response Problem(const Status& s, const Request& req) {
+    int status = HttpStatus(s);
+    std::string type = "urn:aktenwerk:problem:" +
+                       (s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason());
+    std::string detail = s.message();
+    const bool internal = status >= 500 && status != 507;
+    if (internal || s.reason() == "disk-full") {
+        Log().Error("request failed", "id=" + req.request_id + " path=" + log::Quote(req.path) +
+                                          " error=" + log::Quote(s.ToString()));
+        detail = s.reason() == "disk-full"
+                     ? "the server's storage is full; nothing was stored"
+                     : "the server could not complete the request; quote request id " +
+                           req.request_id + " to the administrator";
+    }
+    Response res = JsonResponse(status, {{"type", type},
+                                         {"title", Title(status)},
+                                         {"status", status},
+                                         {"detail", detail},
+                                         {"instance", req.path},
+                                         {"request_id", req.request_id}});
+    res.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
+    return res;
+}
+
+Response Problem(int status, std::string type, std::string detail, const Request& req) {
+    Response res = JsonResponse(status, {{"type", "urn:aktenwerk:problem:" + type},
+                                         {"title", Title(status)},
+                                         {"status", status},
+                                         {"detail", detail},
+                                         {"instance", req.path},
+                                         {"request_id", req.request_id}});
+    res.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
+    return res;
+}
+
+// Refuses nesting deeper than kMaxJsonDepth before the parser sees it, so that a nesting bomb
+// cannot exhaust the stack.
+bool NestingWithinLimit(std::string_view text) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > kMaxJsonDepth) return false;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+Result<json> ParseJson(std::string_view text) {
+    if (!NestingWithinLimit(text)) {
+        return InvalidArgumentError("the JSON is nested deeper than 32 levels", "malformed-json");
+    }
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        return InvalidArgumentError("the body is not valid JSON (UTF-8)", "malformed-json");
+    }
+    return j;
+}
+
+std::string_view CollectionOf(Kind kind) {
+    switch (kind) {
+        case Kind::kAktenplaneinheit: return "/api/v1/aktenplan/einheiten/";
+        case Kind::kAkte: return "/api/v1/akten/";
+        case Kind::kVorgang: return "/api/v1/vorgaenge/";
+        case Kind::kDokument: return "/api/v1/dokumente/";
+    }
+    return "/api/v1/akten/";
+}
+
+json ObjektJson(const dms::Objekt& o) {
+    json j = dms::ToJson(o);
+    j["self"] = std::string(CollectionOf(o.kind)) + o.id;
+    return j;
+}
+
+std::string Etag(const dms::Objekt& o) { return "\"r" + std::to_string(o.revision) + "\""; }
+
+// If-None-Match: "*" or a list of (possibly weak) ETags, compared weakly (RFC 9110 13.1.2).
+bool NoneMatch(const std::string& header, const std::string& etag) {
+    if (header.empty()) return false;
+    if (header == "*") return true;
+    size_t pos = 0;
+    while (pos < header.size()) {
+        size_t comma = header.find(',', pos);
+        std::string_view item = std::string_view(header).substr(
+            pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+        if (item == etag) return true;
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return false;
+}
+
+Response ObjektResponse(int status, const dms::Objekt& o) {
+    Response res = JsonResponse(status, ObjektJson(o));
+    res.SetHeader("ETag", Etag(o));
+    if (status == 201) res.SetHeader("Location", std::string(CollectionOf(o.kind)) + o.id);
+    return res;
+}
+
+std::optional<uint64_t> ParseUint(std::string_view text) {
+    uint64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+    return v;
+}
+
+// "W/\"r3\"" or "\"r3\"" from If-Match; 0 when absent.
+Result<uint64_t> ExpectedRevision(const Request& req) {
+    std::string value = req.Header("If-Match");
+    if (value.empty() || value == "*") return uint64_t{0};
+    if (value.rfind("W/", 0) == 0) value.erase(0, 2);
+    if (value.size() >= 4 && value[0] == '"' && value[1] == 'r' && value.back() == '"') {
+        if (auto n = ParseUint(std::string_view(value).substr(2, value.size() - 3))) return *n;
+    }
+    return InvalidArgumentError("If-Match must be an ETag of this API (\"r<revision>\")");
+}
+
+std::string Base64Decode(std::string_view in) {
+    std::string out((in.size() / 4 + 1) * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()),
+                            static_cast<int>(in.size()));
+    if (n < 0 || in.size() % 4 != 0) return {};
+    size_t len = static_cast<size_t>(n);
+    if (in.size() >= 1 && in[in.size() - 1] == '=') --len;
+    if (in.size() >= 2 && in[in.size() - 2] == '=') --len;
+    out.resize(len);
+    return out;
+}
+
+// Reads version content from the request body (raw upload).
+class BodySource final : public dms::ContentSource {
+public:
+    explicit BodySource(BodyReader* body) : body_(body) {}
+    Result<size_t> Read(char* buf, size_t n) override { return body_->Read(buf, n); }
+
+private:
+    BodyReader* body_;
+};
+
+// Reads version content from the file part of a multipart body, and makes sure nothing but
+// the closing boundary follows it.
+class PartSource final : public dms::ContentSource {
+public:
+    explicit PartSource(MultipartReader* reader) : reader_(reader) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+        AKTENWERK_ASSIGN_OR_RETURN(size_t got, reader_->Read(buf, n));
+        if (got > 0) return got;
+        PartInfo next;
+        AKTENWERK_ASSIGN_OR_RETURN(bool more, reader_->NextPart(&next));
+        if (more) {
+            return InvalidArgumentError("form fields must come before the file part, and only "
+                                        "one file may be sent");
+        }
+        return size_t{0};
+    }
+
+private:
+    MultipartReader* reader_;
+};
+
+struct RangeSpec {
+    uint64_t first = 0;
+    uint64_t last = 0;
+};
+
+// Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n" range. nullopt: serve the whole
+// content (no Range, a malformed one, or several ranges; RFC 9110 lets a server ignore
+// those). Error: a well-formed range that is unsatisfiable (416).
+Result<std::optional<RangeSpec>> ParseRange(const std::string& header, uint64_t size) {
+    if (header.empty()) return std::optional<RangeSpec>();
+    if (header.rfind("bytes=", 0) != 0) return std::optional<RangeSpec>();
+    std::string_view spec = std::string_view(header).substr(6);
+    if (spec.find(',') != std::string_view::npos) return std::optional<RangeSpec>();
+    size_t dash = spec.find('-');
+    if (dash == std::string_view::npos) return std::optional<RangeSpec>();
+    auto first = ParseUint(spec.substr(0, dash));
+    auto last = ParseUint(spec.substr(dash + 1));
+    const bool open_end = spec.substr(dash + 1).empty();
+    if ((dash != 0 && !first) || (!open_end && !last) || (first && last && *last < *first)) {
+        return std::optional<RangeSpec>();
+    }
+    RangeSpec r;
+    if (dash == 0) {
+        if (!last || *last == 0 || size == 0) return InvalidArgumentError("unsatisfiable Range");
+        r.first = *last >= size ? 0 : size - *last;
+        r.last = size - 1;
+    } else {
+        if (*first >= size) return InvalidArgumentError("unsatisfiable Range");
+        r.last = open_end ? size - 1 : std::min(*last, size - 1);
+        r.first = *first;
+    }
+    return std::optional<RangeSpec>(r);
+}
+
+std::optional<Kind> KindOfPath(std::string_view pattern) {
+    if (pattern.rfind("/api/v1/aktenplan/einheiten/{", 0) == 0) return Kind::kAktenplaneinheit;
+    if (pattern.rfind("/api/v1/akten/{", 0) == 0) return Kind::kAkte;
+    if (pattern.rfind("/api/v1/vorgaenge/{", 0) == 0) return Kind::kVorgang;
+    if (pattern.rfind("/api/v1/dokumente/{", 0) == 0) return Kind::kDokument;
+    return std::nullopt;
+}
+
+std::vector<std::string_view> Split(std::string_view path) {
+    std::vector<std::string_view> parts;
+    while (!path.empty()) {
+        size_t slash = path.find('/');
+        if (slash != 0) parts.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return parts;
+}
+
+}  // namespace
+
+struct RestApi::Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Method fn;
+    bool auth;
+    std::optional<Kind> kind;
+};
+
+struct RestApi::Call {
+    Request& req;
+    const Route* route;
+    std::vector<std::string> params;
+    dms::Principal principal;
+
+    const std::string& id() const { return params.at(0); }
+};
+
+RestApi::RestApi(dms::Repository* repo, RestApiOptions options)
+    : repo_(repo), options_(std::move(options)), started_(std::chrono::steady_clock::now()) {
+    AddRoutes();
+}
+
+RestApi::~RestApi() = default;
+
+void RestApi::Add(std::string method, std::string pattern, Method fn, bool auth) {
+    Route r{method, pattern, {}, fn, auth, KindOfPath(pattern)};
+    for (auto s : Split(pattern)) r.segments.emplace_back(s);
+    routes_.push_back(std::move(r));
+}
+
+void RestApi::AddRoutes() {
+    Add("GET", "/healthz", &RestApi::Healthz, false);
+    Add("GET", "/metrics", &RestApi::Metrics, false);
+    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi);
+
+    Add("GET", "/api/v1/aktenplan", &RestApi::GetAktenplan);
+    Add("POST", "/api/v1/aktenplan/import", &RestApi::ImportAktenplan);
+    Add("POST", "/api/v1/aktenplan/einheiten", &RestApi::CreateEinheit);
+    Add("POST", "/api/v1/akten", &RestApi::CreateAkte);
+    Add("GET", "/api/v1/akten", &RestApi::FindAkte);
+    Add("POST", "/api/v1/vorgaenge", &RestApi::CreateVorgang);
+    Add("POST", "/api/v1/dokumente", &RestApi::CreateDokument);
+    Add("GET", "/api/v1/objekte/{id}", &RestApi::GetObjekt);
+
+    for (const std::string base : {"/api/v1/aktenplan/einheiten/{id}", "/api/v1/akten/{id}",
+                                   "/api/v1/vorgaenge/{id}", "/api/v1/dokumente/{id}"}) {
+        Add("GET", base, &RestApi::GetTyped);
+        Add("PATCH", base, &RestApi::UpdateTyped);
+        Add("POST", base + "/verschieben", &RestApi::MoveTyped);
+        Add("GET", base + "/historie", &RestApi::HistoryTyped);
+    }
+    Add("GET", "/api/v1/aktenplan/einheiten/{id}/kinder", &RestApi::ChildrenTyped);
+    for (const std::string base : {"/api/v1/akten/{id}", "/api/v1/vorgaenge/{id}"}) {
+        Add("GET", base + "/inhalt", &RestApi::ChildrenTyped);
+        Add("POST", base + "/zda", &RestApi::CloseTyped);
+        Add("POST", base + "/wiedereroeffnen", &RestApi::ReopenTyped);
+    }
+    Add("GET", "/api/v1/dokumente/{id}/anlagen", &RestApi::ChildrenTyped);
+    Add("GET", "/api/v1/dokumente/{id}/versionen", &RestApi::ListVersions);
+    Add("POST", "/api/v1/dokumente/{id}/versionen", &RestApi::AddVersion);
+    Add("GET", "/api/v1/dokumente/{id}/versionen/{nummer}", &RestApi::GetVersionInfo);
+    Add("GET", "/api/v1/dokumente/{id}/versionen/{nummer}/inhalt", &RestApi::GetContent);
+    Add("HEAD", "/api/v1/dokumente/{id}/versionen/{nummer}/inhalt", &RestApi::GetContent);
+    Add("GET", "/api/v1/dokumente/{id}/inhalt", &RestApi::GetContent);
+    Add("HEAD", "/api/v1/dokumente/{id}/inhalt", &RestApi::GetContent);
+
+    Add("GET", "/api/v1/audit", &RestApi::GetAudit);
+    Add("POST", "/api/v1/benutzer", &RestApi::CreateUser);
+    Add("GET", "/api/v1/benutzer", &RestApi::ListUsers);
+}
+
+std::vector<RouteInfo> RestApi::Routes() const {
+    std::vector<RouteInfo> out;
+    for (const auto& r : routes_) out.push_back({r.method, r.pattern, r.auth});
+    return out;
+}
+
+Response RestApi::Handle(Request& req) {
+    Response res;
+    try {
+        res = Dispatch(req);
+    } catch (const std::exception& e) {
+        // Exceptions stop at this edge; a handler that throws is a bug, not a client error.
+        res = Problem(InternalError(std::string("unexpected exception: ") + e.what()), req);
+        res.close_connection = true;
+    }
+    std::lock_guard lock(metrics_mu_);
+    ++request_counts_[{req.method, res.status}];
+    return res;
+}
+
+Result<dms::Principal> RestApi::Authenticate(const Request& req) {
+    std::string header = req.Header("Authorization");
+    if (header.size() < 6 || ::strncasecmp(header.c_str(), "Basic ", 6) != 0) {
+        return UnauthenticatedError("this request needs HTTP Basic credentials");
+    }
+    std::string decoded = Base64Decode(std::string_view(header).substr(6));
+    size_t colon = decoded.find(':');
+    if (colon == std::string::npos) return UnauthenticatedError("malformed Basic credentials");
+    auto principal = repo_->users().Authenticate(decoded.substr(0, colon),
+                                                 decoded.substr(colon + 1));
+    if (!principal.ok() && principal.status().code() == StatusCode::kUnauthenticated) {
+        failed_logins_.fetch_add(1);
+        // TODO(#6): throttle repeated failures per account and address.
+    }
+    return principal;
+}
+
+Response RestApi::Dispatch(Request& req) {
+    auto parts = Split(req.path);
+    const Route* match = nullptr;
+    std::vector<std::string> params;
+    bool path_known = false;
+    for (const auto& route : routes_) {
+        if (route.segments.size() != parts.size()) continue;
+        std::vector<std::string> found;
+        bool ok = true;
+        for (size_t i = 0; i < parts.size() && ok; ++i) {
+            const auto& seg = route.segments[i];
+            if (seg.front() == '{') {
+                found.emplace_back(parts[i]);
+            } else {
+                ok = seg == parts[i];
+            }
+        }
+        if (!ok) continue;
+        path_known = true;
+        if (route.method == req.method) {
+            match = &route;
+            params = std::move(found);
+            break;
+        }
+    }
+    if (!match) {
+        if (path_known) {
+            Response res = Problem(405, "method-not-allowed",
+                                   "method " + req.method + " is not allowed here", req);
+            std::string allow;
+            for (const auto& route : routes_) {
+                if (route.segments.size() == parts.size()) {
+                    bool ok = true;
+                    for (size_t i = 0; i < parts.size() && ok; ++i) {
+                        ok = route.segments[i].front() == '{' || route.segments[i] == parts[i];
+                    }
+                    if (ok) allow += (allow.empty() ? "" : ", ") + route.method;
+                }
+            }
+            res.SetHeader("Allow", allow);
+            return res;
+        }
+        return Problem(404, "not-found", "no such resource: " + req.path, req);
+    }
+
+    Call call{req, match, std::move(params), {}};
+    if (match->auth) {
+        auto principal = Authenticate(req);
+        if (!principal.ok()) {
+            Response res = Problem(principal.status(), req);
+            if (res.status == 401) {
+                res.SetHeader("WWW-Authenticate",
+                              "Basic realm=\"" + options_.realm + "\", charset=\"UTF-8\"");
+            }
+            return res;
+        }
+        call.principal = std::move(principal).value();
+    }
+    return (this->*(match->fn))(call);
+}
+
+Response RestApi::Healthz(Call&) { return JsonResponse(200, {{"status", "ok"}}); }
+
+Response RestApi::Metrics(Call&) {
+    std::string out;
+    out += "# HELP aktenwerk_http_requests_total HTTP requests answered, by method and status.\n";
+    out += "# TYPE aktenwerk_http_requests_total counter\n";
+    {
+        std::lock_guard lock(metrics_mu_);
+        for (const auto& [key, count] : request_counts_) {
+            out += "aktenwerk_http_requests_total{method=\"" + key.first + "\",status=\"" +
+                   std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
+        }
+    }
+    auto stats = repo_->metadata().stats();
+    out += "# HELP aktenwerk_commit_transactions_total Transactions committed.\n";
+    out += "# TYPE aktenwerk_commit_transactions_total counter\n";
+    out += "aktenwerk_commit_transactions_total " + std::to_string(stats.transactions) + "\n";
+    out += "# HELP aktenwerk_commit_batches_total Synced batches written (group commit).\n";
+    out += "# TYPE aktenwerk_commit_batches_total counter\n";
+    out += "aktenwerk_commit_batches_total " + std::to_string(stats.batches) + "\n";
+    out += "# HELP aktenwerk_failed_logins_total Failed authentications.\n";
+    out += "# TYPE aktenwerk_failed_logins_total counter\n";
+    out += "aktenwerk_failed_logins_total " + std::to_string(failed_logins_.load()) + "\n";
+    out += "# HELP aktenwerk_metadata_bytes Approximate size of the metadata store.\n";
+    out += "# TYPE aktenwerk_metadata_bytes gauge\n";
+    out += "aktenwerk_metadata_bytes " + std::to_string(repo_->metadata().ApproximateSize()) + "\n";
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::steady_clock::now() - started_)
+                      .count();
+    out += "# HELP aktenwerk_uptime_seconds Seconds since start.\n";
+    out += "# TYPE aktenwerk_uptime_seconds gauge\n";
+    out += "aktenwerk_uptime_seconds " + std::to_string(uptime) + "\n";
+    Response res;
+    res.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    res.body = std::move(out);
+    return res;
+}
+
+Response RestApi::OpenApi(Call&) {
+    Response res;
+    res.SetHeader("Content-Type", "application/json; charset=utf-8");
+    res.body = std::string(OpenApiDocument());
+    return res;
+}
+
+Response RestApi::GetAktenplan(Call& c) {
+    // The whole plan as a nested tree; plans have hundreds of units, not millions.
+    constexpr size_t kMaxUnits = 20'000;
+    size_t count = 0;
+    std::function<Result<json>(const std::string&, int)> level =
+        [&](const std::string& parent, int depth) -> Result<json> {
+        json list = json::array();
+        std::string cursor;
+        do {
+            AKTENWERK_ASSIGN_OR_RETURN(auto page, repo_->Children(c.principal, parent,
+                                                                  Kind::kAktenplaneinheit,
+                                                                  cursor, 1000));
+            for (const auto& unit : page.items) {
+                if (++count > kMaxUnits) {
+                    return InvalidArgumentError(
+                        "the Aktenplan has more than 20,000 units; read it level by level "
+                        "through /api/v1/aktenplan/einheiten/{id}/kinder",
+                        "plan-too-large");
+                }
+                json j = ObjektJson(unit);
+                if (depth < 64) {
+                    AKTENWERK_ASSIGN_OR_RETURN(j["einheiten"], level(unit.id, depth + 1));
+                }
+                list.push_back(std::move(j));
+            }
+            cursor = page.next_cursor;
+        } while (!cursor.empty());
+        return list;
+    };
+    auto tree = level(std::string(dms::kRootId), 1);
+    if (!tree.ok()) return Problem(tree.status(), c.req);
+    return JsonResponse(200, {{"einheiten", *tree}, {"anzahl", count}});
+}
+
+Response RestApi::ImportAktenplan(Call& c) {
+    auto text = c.req.ReadBody(options_.import_body_limit);
+    if (!text.ok()) return Problem(text.status(), c.req);
+    std::string type = c.req.Header("Content-Type");
+    bool csv = type.find("csv") != std::string::npos || c.req.Query("format") == "csv";
+    if (!dms::IsValidUtf8(*text)) {
+        return Problem(InvalidArgumentError("the plan must be UTF-8 text"), c.req);
+    }
+    if (!csv && !NestingWithinLimit(*text)) {
+        return Problem(
+            InvalidArgumentError("the JSON is nested deeper than 32 levels", "malformed-json"),
+            c.req);
+    }
+    auto units = csv ? dms::ParseAktenplanCsv(*text) : dms::ParseAktenplanJson(*text);
+    if (!units.ok()) return Problem(units.status(), c.req);
+    auto report = repo_->ImportAktenplan(c.principal, *units);
+    if (!report.ok()) return Problem(report.status(), c.req);
+    return JsonResponse(200, {{"angelegt", report->angelegt}, {"vorhanden", report->vorhanden}});
+}
+
+namespace {
+
+// Takes "parent_id" (or, for Akten, "einheit_kennzeichen") out of a create body.
+Result<std::string> TakeParent(dms::Repository* repo, const dms::Principal& p, json& body,
+                               bool allow_root, bool allow_kennzeichen = false) {
+    if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object");
+    std::string parent;
+    if (auto it = body.find("einheit_kennzeichen"); allow_kennzeichen && it != body.end()) {
+        if (!it->is_string()) return InvalidArgumentError("einheit_kennzeichen must be a string");
+        AKTENWERK_ASSIGN_OR_RETURN(auto unit, repo->FindByKennzeichen(p, it->get<std::string>()));
+        parent = unit.id;
+        body.erase(it);
+    } else if (auto pit = body.find("parent_id"); pit != body.end() && !pit->is_null()) {
+        if (!pit->is_string()) return InvalidArgumentError("parent_id must be a string");
+        parent = pit->get<std::string>();
+        body.erase(pit);
+    } else if (auto nit = body.find("parent_id"); nit != body.end()) {
+        body.erase(nit);
+    }
+    if (parent.empty() && !allow_root) return InvalidArgumentError("parent_id is required");
+    return parent.empty() ? std::string(dms::kRootId) : parent;
+}
+
+}  // namespace
+
+static Response CreateFromJson(dms::Repository* repo, const Request& req,
+                               const dms::Principal& p, Kind kind, size_t limit) {
+    auto text = req.ReadBody(limit);
+    if (!text.ok()) return Problem(text.status(), req);
+    auto body = ParseJson(*text);
+    if (!body.ok()) return Problem(body.status(), req);
+    auto parent = TakeParent(repo, p, *body, kind == Kind::kAktenplaneinheit,
+                             kind == Kind::kAkte);
+    if (!parent.ok()) return Problem(parent.status(), req);
+    auto created = repo->Create(p, kind, *parent, *body);
+    if (!created.ok()) return Problem(created.status(), req);
+    return ObjektResponse(201, *created);
+}
+
+Response RestApi::CreateEinheit(Call& c) {
+    return CreateFromJson(repo_, c.req, c.principal, Kind::kAktenplaneinheit,
+                          options_.json_body_limit);
+}
+
+Response RestApi::CreateAkte(Call& c) {
+    return CreateFromJson(repo_, c.req, c.principal, Kind::kAkte, options_.json_body_limit);
+}
+
+Response RestApi::CreateVorgang(Call& c) {
+    return CreateFromJson(repo_, c.req, c.principal, Kind::kVorgang,
+                          options_.json_body_limit);
+}
+
+namespace {
+
+// Reads the fields and version details that precede the file part of a multipart upload.
+// Returns with the reader positioned on the file part; `has_file` tells whether there is one.
+Status ReadFormFields(MultipartReader& mp, json* fields, dms::NewVersion* nv, bool* has_file) {
+    *has_file = false;
+    PartInfo part;
+    while (true) {
+        AKTENWERK_ASSIGN_OR_RETURN(bool more, mp.NextPart(&part));
+        if (!more) return Status::Ok();
+        if (part.has_filename) {
+            *has_file = true;
+            if (nv->dateiname.empty()) nv->dateiname = part.filename;
+            return Status::Ok();
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(std::string value, mp.ReadText(64 * 1024));
+        if (part.name == "dateiname") {
+            nv->dateiname = value;
+        } else if (part.name == "art") {
+            if (value != "major" && value != "minor") {
+                return InvalidArgumentError("art must be major or minor");
+            }
+            nv->major = value == "major";
+        } else if (part.name == "kommentar") {
+            nv->kommentar = value;
+        } else if (part.name == "metadaten_json") {
+            AKTENWERK_ASSIGN_OR_RETURN(json extra, ParseJson(value));
+            if (!extra.is_object()) return InvalidArgumentError("metadaten_json must be an object");
+            for (auto& [k, v] : extra.items()) (*fields)[k] = v;
+        } else if (part.name == "metadaten") {
+            AKTENWERK_ASSIGN_OR_RETURN(json extra, ParseJson(value));
+            (*fields)["metadaten"] = extra;
+        } else {
+            (*fields)[part.name] = value;
+        }
+    }
+}
+
+bool IsMultipart(const Request& req) {
+    std::string type = req.Header("Content-Type");
+    return ::strncasecmp(type.c_str(), "multipart/form-data", 19) == 0;
+}
+
+bool IsJson(const Request& req) {
+    std::string type = req.Header("Content-Type");
+    return ::strncasecmp(type.c_str(), "application/json", 16) == 0;
+}
+
+// Version details of a raw upload come from the query and the Content-Disposition header.
+Status RawVersion(const Request& req, dms::NewVersion* nv) {
+    if (auto name = req.Query("dateiname")) {
+        nv->dateiname = *name;
+    } else if (std::string cd = req.Header("Content-Disposition"); !cd.empty()) {
+        PartInfo info;
+        if (ParseContentDisposition(cd, &info) && info.has_filename) nv->dateiname = info.filename;
+    }
+    if (nv->dateiname.empty()) {
+        return InvalidArgumentError(
+            "name the file with ?dateiname= or a Content-Disposition header");
+    }
+    if (auto art = req.Query("art")) {
+        if (*art != "major" && *art != "minor") {
+            return InvalidArgumentError("art must be major or minor");
+        }
+        nv->major = *art == "major";
+    }
+    if (auto k = req.Query("kommentar")) nv->kommentar = *k;
+    return Status::Ok();
+}
+
+}  // namespace
+
+Response RestApi::CreateDokument(Call& c) {
+    const Request& req = c.req;
+    if (IsJson(req)) {
+        return CreateFromJson(repo_, req, c.principal, Kind::kDokument,
+                              options_.json_body_limit);
+    }
+    json fields = json::object();
+    dms::NewVersion nv;
+    if (IsMultipart(req)) {
+        auto mp = MultipartReader::Create(req.body, req.Header("Content-Type"));
+        if (!mp.ok()) return Problem(mp.status(), req);
+        bool has_file = false;
+        Status read = ReadFormFields(*mp, &fields, &nv, &has_file);
+        if (!read.ok()) return Problem(read, req);
+        if (!fields.contains("parent_id") && req.Query("parent_id")) {
+            fields["parent_id"] = *req.Query("parent_id");
+        }
+        if (!fields.contains("parent_id") && !fields.contains("einheit_kennzeichen")) {
+            return Problem(InvalidArgumentError("parent_id is required: send it as a form field "
+                                                "before the file part, or as ?parent_id="),
+                           req);
+        }
+        auto parent = TakeParent(repo_, c.principal, fields, false);
+        if (!parent.ok()) return Problem(parent.status(), req);
+        if (!has_file) {
+            auto created = repo_->Create(c.principal, Kind::kDokument, *parent, fields);
+            if (!created.ok()) return Problem(created.status(), req);
+            return ObjektResponse(201, *created);
+        }
+        PartSource source(&*mp);
+        auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
+        if (!created.ok()) return Problem(created.status(), req);
+        Response res = ObjektResponse(201, created->first);
+        return res;
+    }
+
+    // A raw body: fields from the query string.
+    for (const auto& [key, value] : req.query) {
+        if (key == "dateiname" || key == "art" || key == "kommentar") continue;
+        fields[key] = value;
+    }
+    Status raw = RawVersion(req, &nv);
+    if (!raw.ok()) return Problem(raw, req);
+    auto parent = TakeParent(repo_, c.principal, fields, false);
+    if (!parent.ok()) return Problem(parent.status(), req);
+    BodySource source(req.body);
+    auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
+    if (!created.ok()) return Problem(created.status(), req);
+    return ObjektResponse(201, created->first);
+}
+
+Result<dms::Objekt> RestApi::LoadTyped(Call& c) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, repo_->Get(c.principal, c.id()));
+    if (c.route->kind && o.kind != *c.route->kind) {
+        return NotFoundError("no " + std::string(dms::KindName(*c.route->kind)) + " with id " +
+                             c.id());
+    }
+    return o;
+}
+
+Response RestApi::GetTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    if (NoneMatch(c.req.Header("If-None-Match"), Etag(*o))) {
+        Response res;
+        res.status = 304;
+        res.SetHeader("ETag", Etag(*o));
+        return res;
+    }
+    return ObjektResponse(200, *o);
+}
+
+Response RestApi::GetObjekt(Call& c) {
+    auto path = repo_->Path(c.principal, c.id());
+    if (!path.ok()) return Problem(path.status(), c.req);
+    json j = ObjektJson(path->back());
+    json pfad = json::array();
+    for (const auto& o : *path) {
+        pfad.push_back({{"id", o.id},
+                        {"typ", dms::KindName(o.kind)},
+                        {"bezeichnung", o.kind == Kind::kAktenplaneinheit ? o.kennzeichen
+                                        : o.kind == Kind::kAkte          ? o.aktenzeichen
+                                                                         : o.betreff}});
+    }
+    j["pfad"] = std::move(pfad);
+    return JsonResponse(200, j);
+}
+
+Response RestApi::FindAkte(Call& c) {
+    auto az = c.req.Query("aktenzeichen");
+    if (!az) {
+        return Problem(InvalidArgumentError("search Akten with ?aktenzeichen= (full-text search "
+                                            "comes with /api/v1/suche)"),
+                       c.req);
+    }
+    auto o = repo_->FindByAktenzeichen(c.principal, *az);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    return ObjektResponse(200, *o);
+}
+
+Response RestApi::UpdateTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    auto expected = ExpectedRevision(c.req);
+    if (!expected.ok()) return Problem(expected.status(), c.req);
+    auto text = c.req.ReadBody(options_.json_body_limit);
+    if (!text.ok()) return Problem(text.status(), c.req);
+    auto patch = ParseJson(*text);
+    if (!patch.ok()) return Problem(patch.status(), c.req);
+    auto updated = repo_->Update(c.principal, c.id(), *patch, *expected);
+    if (!updated.ok()) return Problem(updated.status(), c.req);
+    return ObjektResponse(200, *updated);
+}
+
+Response RestApi::MoveTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    auto text = c.req.ReadBody(options_.json_body_limit);
+    if (!text.ok()) return Problem(text.status(), c.req);
+    auto body = ParseJson(*text);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    auto target = TakeParent(repo_, c.principal, *body, o->kind == Kind::kAktenplaneinheit,
+                             o->kind == Kind::kAkte);
+    if (!target.ok()) return Problem(target.status(), c.req);
+    auto moved = repo_->Move(c.principal, c.id(), *target);
+    if (!moved.ok()) return Problem(moved.status(), c.req);
+    return ObjektResponse(200, *moved);
+}
+
+Response RestApi::CloseTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    auto text = c.req.ReadBody(options_.json_body_limit);
+    if (!text.ok()) return Problem(text.status(), c.req);
+    std::optional<dms::CivilDate> date;
+    if (!text->empty()) {
+        auto body = ParseJson(*text);
+        if (!body.ok()) return Problem(body.status(), c.req);
+        if (!body->is_object()) return Problem(InvalidArgumentError("expected an object"), c.req);
+        if (auto it = body->find("datum"); it != body->end() && !it->is_null()) {
+            if (it->is_string()) date = dms::CivilDate::Parse(it->get<std::string>());
+            if (!date) {
+                return Problem(InvalidArgumentError("datum must be a date YYYY-MM-DD that exists"),
+                               c.req);
+            }
+        }
+    }
+    auto closed = repo_->Close(c.principal, c.id(), date);
+    if (!closed.ok()) return Problem(closed.status(), c.req);
+    return ObjektResponse(200, *closed);
+}
+
+Response RestApi::ReopenTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    auto reopened = repo_->Reopen(c.principal, c.id());
+    if (!reopened.ok()) return Problem(reopened.status(), c.req);
+    return ObjektResponse(200, *reopened);
+}
+
+Response RestApi::ChildrenTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    std::optional<Kind> kind;
+    if (auto typ = c.req.Query("typ")) {
+        kind = dms::ParseKind(*typ);
+        if (!kind) return Problem(InvalidArgumentError("unknown typ " + *typ), c.req);
+    }
+    size_t limit = 100;
+    if (auto l = c.req.Query("limit")) {
+        auto n = ParseUint(*l);
+        if (!n || *n == 0 || *n > 1000) {
+            return Problem(InvalidArgumentError("limit must be 1 to 1000"), c.req);
+        }
+        limit = *n;
+    }
+    auto page = repo_->Children(c.principal, c.id(), kind, c.req.Query("cursor").value_or(""),
+                                limit);
+    if (!page.ok()) return Problem(page.status(), c.req);
+    json items = json::array();
+    for (const auto& child : page->items) items.push_back(ObjektJson(child));
+    json body = {{"eintraege", std::move(items)}};
+    body["naechster_cursor"] = page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor);
+    return JsonResponse(200, body);
+}
+
+Response RestApi::HistoryTyped(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    uint64_t after = 0;
+    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
+    auto entries = repo_->History(c.principal, c.id(), after, 1000);
+    if (!entries.ok()) return Problem(entries.status(), c.req);
+    json list = json::array();
+    for (const auto& e : *entries) list.push_back(dms::ToJson(e));
+    return JsonResponse(200, {{"eintraege", std::move(list)}});
+}
+
+Response RestApi::ListVersions(Call& c) {
+    if (auto o = LoadTyped(c); !o.ok()) return Problem(o.status(), c.req);
+    auto versions = repo_->Versions(c.principal, c.id());
+    if (!versions.ok()) return Problem(versions.status(), c.req);
+    json list = json::array();
+    for (const auto& v : *versions) list.push_back(dms::ToJson(v));
+    return JsonResponse(200, {{"versionen", std::move(list)}});
+}
+
+Response RestApi::AddVersion(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    dms::NewVersion nv;
+    Result<dms::Version> added = InternalError("not run");
+    if (IsMultipart(c.req)) {
+        auto mp = MultipartReader::Create(c.req.body, c.req.Header("Content-Type"));
+        if (!mp.ok()) return Problem(mp.status(), c.req);
+        json ignored = json::object();
+        bool has_file = false;
+        Status read = ReadFormFields(*mp, &ignored, &nv, &has_file);
+        if (!read.ok()) return Problem(read, c.req);
+        if (!has_file) return Problem(InvalidArgumentError("the form has no file part"), c.req);
+        PartSource source(&*mp);
+        added = repo_->AddVersion(c.principal, c.id(), source, nv);
+    } else {
+        Status raw = RawVersion(c.req, &nv);
+        if (!raw.ok()) return Problem(raw, c.req);
+        BodySource source(c.req.body);
+        added = repo_->AddVersion(c.principal, c.id(), source, nv);
+    }
+    if (!added.ok()) return Problem(added.status(), c.req);
+    Response res = JsonResponse(201, dms::ToJson(*added));
+    res.SetHeader("Location", "/api/v1/dokumente/" + c.id() + "/versionen/" +
+                                  std::to_string(added->nummer));
+    return res;
+}
+
+Response RestApi::GetVersionInfo(Call& c) {
+    if (auto o = LoadTyped(c); !o.ok()) return Problem(o.status(), c.req);
+    auto n = ParseUint(c.params.at(1));
+    if (!n || *n == 0 || *n > UINT32_MAX) {
+        return Problem(NotFoundError("no version " + c.params.at(1)), c.req);
+    }
+    auto v = repo_->GetVersion(c.principal, c.id(), static_cast<uint32_t>(*n));
+    if (!v.ok()) return Problem(v.status(), c.req);
+    return JsonResponse(200, dms::ToJson(*v));
+}
+
+Response RestApi::GetContent(Call& c) {
+    if (auto o = LoadTyped(c); !o.ok()) return Problem(o.status(), c.req);
+    uint32_t nummer = 0;
+    if (c.params.size() > 1) {
+        auto n = ParseUint(c.params[1]);
+        if (!n || *n == 0 || *n > UINT32_MAX) {
+            return Problem(NotFoundError("no version " + c.params[1]), c.req);
+        }
+        nummer = static_cast<uint32_t>(*n);
+    }
+    auto version = repo_->GetVersion(c.principal, c.id(), nummer);
+    if (!version.ok()) return Problem(version.status(), c.req);
+    const std::string etag = "\"" + version->sha256 + "\"";
+    const std::string disposition =
+        ContentDisposition(c.req.Query("download") == "inline" ? "inline" : "attachment",
+                           version->dateiname);
+    Response res;
+    res.SetHeader("ETag", etag);
+    res.SetHeader("Accept-Ranges", "bytes");
+    res.SetHeader("Cache-Control", "private, no-cache");
+    res.SetHeader("X-Content-Type-Options", "nosniff");
+
+    if (NoneMatch(c.req.Header("If-None-Match"), etag)) {
+        res.status = 304;
+        return res;
+    }
+    std::string range_header = c.req.Header("Range");
+    std::string if_range = c.req.Header("If-Range");
+    if (!if_range.empty() && if_range != etag) range_header.clear();
+    auto range = ParseRange(range_header, version->groesse);
+    if (!range.ok()) {
+        Response bad = Problem(416, "range-not-satisfiable", range.status().message(), c.req);
+        bad.SetHeader("Content-Range", "bytes */" + std::to_string(version->groesse));
+        return bad;
+    }
+    res.SetHeader("Content-Type", version->mime_type);
+    res.SetHeader("Content-Disposition", disposition);
+    uint64_t first = 0, length = version->groesse;
+    if (*range) {
+        first = (*range)->first;
+        length = (*range)->last - first + 1;
+        res.status = 206;
+        res.SetHeader("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                           std::to_string((*range)->last) + "/" +
+                                           std::to_string(version->groesse));
+    }
+    if (c.req.method == "HEAD") {
+        res.body.clear();
+        res.producer = [](char*, size_t) -> Result<size_t> { return size_t{0}; };
+        res.content_length = length;
+        return res;
+    }
+    auto content = repo_->OpenContent(c.principal, c.id(), version->nummer);
+    if (!content.ok()) return Problem(content.status(), c.req);
+    auto reader = std::shared_ptr<storage::BlobReader>(std::move(content->reader));
+    uint64_t offset = first;
+    uint64_t remaining = length;
+    res.content_length = length;
+    res.producer = [reader, offset, remaining](char* buf, size_t n) mutable -> Result<size_t> {
+        n = static_cast<size_t>(std::min<uint64_t>(n, remaining));
+        if (n == 0) return size_t{0};
+        AKTENWERK_ASSIGN_OR_RETURN(size_t got, reader->ReadAt(offset, buf, n));
+        offset += got;
+        remaining -= got;
+        return got;
+    };
+    return res;
+}
+
+Response RestApi::GetAudit(Call& c) {
+    uint64_t after = 0;
+    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
+    auto entries = repo_->Audit(c.principal, after, 1000);
+    if (!entries.ok()) return Problem(entries.status(), c.req);
+    json list = json::array();
+    for (const auto& e : *entries) list.push_back(dms::ToJson(e));
+    return JsonResponse(200, {{"eintraege", std::move(list)}});
+}
+
+Response RestApi::CreateUser(Call& c) {
+    auto text = c.req.ReadBody(options_.json_body_limit);
+    if (!text.ok()) return Problem(text.status(), c.req);
+    auto body = ParseJson(*text);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    if (!body->is_object() || !(*body)["name"].is_string() || !(*body)["passwort"].is_string()) {
+        return Problem(InvalidArgumentError("name and passwort are required strings"), c.req);
+    }
+    auto admin_field = body->find("admin");
+    if (admin_field != body->end() && !admin_field->is_boolean()) {
+        return Problem(InvalidArgumentError("admin must be true or false"), c.req);
+    }
+    bool admin = admin_field != body->end() && admin_field->get<bool>();
+    std::string name = (*body)["name"];
+    Status s = repo_->users().Create(c.principal, name, (*body)["passwort"].get<std::string>(),
+                                     admin);
+    if (!s.ok()) return Problem(s, c.req);
+    return JsonResponse(201, {{"name", name}, {"admin", admin}});
+}
+
+Response RestApi::ListUsers(Call& c) {
+    if (!c.principal.admin) {
+        return Problem(PermissionDeniedError("only an administrator lists users"), c.req);
+    }
+    auto users = repo_->users().List();
+    if (!users.ok()) return Problem(users.status(), c.req);
+    json list = json::array();
+    for (const auto& u : *users) list.push_back({{"name", u.name}, {"admin", u.admin}});
+    return JsonResponse(200, {{"benutzer", std::move(list)}});
+}
+
+}  // namespace aktenwerk::interfaces

@@ -1,0 +1,94 @@
+// The REST API under /api/v1 (JSON, errors as application/problem+json), plus /healthz and
+// /metrics. Routes are a table, so the OpenAPI document can be checked against it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dms/repository.h"
+#include "interfaces/http_message.h"
+
+namespace aktenwerk::interfaces {
+
+struct RestApiOptions {
+    size_t json_body_limit = 1 << 20;       // bodies of JSON requests
+    size_t import_body_limit = 16 << 20;    // Aktenplan import (CSV or JSON)
+    std::string realm = "Aktenwerk";
+};
+
+// One entry of the route table: "GET", "/api/v1/akten/{id}".
+struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    bool authenticated;
+};
+
+// Thread-safe: Handle may run on many connection threads at once.
+class RestApi {
+public:
+    RestApi(dms::Repository* repo, RestApiOptions options);
+    ~RestApi();
+
+    // Answers one request. Never throws.
+    Response Handle(Request& req);
+
+    // The route table, for the OpenAPI check and the documentation.
+    std::vector<RouteInfo> Routes() const;
+
+    // The OpenAPI 3 document served at /api/v1/openapi.json.
+    static std::string_view OpenApiDocument();
+
+private:
+    struct Route;
+    struct Call;
+    using Method = Response (RestApi::*)(Call&);
+
+    void AddRoutes();
+    void Add(std::string method, std::string pattern, Method fn, bool auth = true);
+    Response Dispatch(Request& req);
+    Result<dms::Principal> Authenticate(const Request& req);
+
+    Response Healthz(Call& c);
+    Response Metrics(Call& c);
+    Response OpenApi(Call& c);
+    Response GetAktenplan(Call& c);
+    Response ImportAktenplan(Call& c);
+    Response CreateEinheit(Call& c);
+    Response CreateAkte(Call& c);
+    Response CreateVorgang(Call& c);
+    Response CreateDokument(Call& c);
+    Response GetTyped(Call& c);
+    Response FindAkte(Call& c);
+    Response GetObjekt(Call& c);
+    Response UpdateTyped(Call& c);
+    Response MoveTyped(Call& c);
+    Response CloseTyped(Call& c);
+    Response ReopenTyped(Call& c);
+    Response ChildrenTyped(Call& c);
+    Response HistoryTyped(Call& c);
+    Response ListVersions(Call& c);
+    Response AddVersion(Call& c);
+    Response GetVersionInfo(Call& c);
+    Response GetContent(Call& c);
+    Response GetAudit(Call& c);
+    Response CreateUser(Call& c);
+    Response ListUsers(Call& c);
+
+    Result<dms::Objekt> LoadTyped(Call& c);
+
+    dms::Repository* repo_;
+    RestApiOptions options_;
+    std::vector<Route> routes_;
+    std::chrono::steady_clock::time_point started_;
+
+    std::mutex metrics_mu_;
+    std::map<std::pair<std::string, int>, uint64_t> request_counts_;  // guarded by metrics_mu_
+    std::atomic<uint64_t> failed_logins_{0};
+};
+
+}  // namespace aktenwerk::interfaces

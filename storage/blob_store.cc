@@ -1,0 +1,303 @@
+// Blob files: write to tmp/ while hashing, fsync, rename into the fan-out tree, fsync the
+// folder. A blob becomes visible under its name only with complete, synced content.
+#include "storage/blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <openssl/evp.h>
+
+#include "storage/log.h"
+
+namespace aktenwerk::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kWriteBufferSize = 256 * 1024;
+
+const log::Logger& Log() {
+    static const log::Logger logger("storage");
+    return logger;
+}
+
+std::string RandomSuffix() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    uint64_t v = rng();
+    for (int i = 0; i < 16; ++i) {
+        out += kHex[v & 15];
+        v >>= 4;
+    }
+    return out;
+}
+
+Status WriteAll(int fd, const char* data, size_t size, const std::string& path) {
+    while (size > 0) {
+        ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ErrnoError("write " + path, errno);
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return Status::Ok();
+}
+
+Status MakeDirDurable(const std::string& dir, const std::string& parent) {
+    if (::mkdir(dir.c_str(), 0750) == 0) return SyncDirectory(parent);
+    if (errno == EEXIST) return Status::Ok();
+    return ErrnoError("create folder " + dir, errno);
+}
+
+}  // namespace
+
+Status SyncDirectory(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("open folder " + dir, errno);
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return ErrnoError("fsync folder " + dir, err);
+    return Status::Ok();
+}
+
+BlobPin::BlobPin(BlobPin&& other) noexcept
+    : store_(std::exchange(other.store_, nullptr)), sha256_(std::move(other.sha256_)) {}
+
+BlobPin& BlobPin::operator=(BlobPin&& other) noexcept {
+    if (this != &other) {
+        if (store_) store_->Unpin(sha256_);
+        store_ = std::exchange(other.store_, nullptr);
+        sha256_ = std::move(other.sha256_);
+    }
+    return *this;
+}
+
+BlobPin::~BlobPin() {
+    if (store_) store_->Unpin(sha256_);
+}
+
+BlobWriter::BlobWriter(BlobStore* store, int fd, std::string tmp_path, uint64_t max_size)
+    : store_(store), fd_(fd), tmp_path_(std::move(tmp_path)), max_size_(max_size) {
+    auto* ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    sha_ctx_ = ctx;
+    buffer_.reserve(kWriteBufferSize);
+}
+
+BlobWriter::~BlobWriter() {
+    Abort();
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(sha_ctx_));
+}
+
+void BlobWriter::Abort() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (!tmp_path_.empty()) {
+        ::unlink(tmp_path_.c_str());
+        tmp_path_.clear();
+    }
+}
+
+Status BlobWriter::Append(const void* data, size_t size) {
+    if (fd_ < 0) return InternalError("blob writer already finished");
+    if (size_ + size > max_size_) {
+        return ResourceExhaustedError(
+            "content exceeds the limit of " + std::to_string(max_size_) + " bytes",
+            "body-too-large");
+    }
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_ctx_), data, size);
+    size_ += size;
+    const char* bytes = static_cast<const char*>(data);
+    if (buffer_.size() + size < kWriteBufferSize) {
+        buffer_.append(bytes, size);
+        return Status::Ok();
+    }
+    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, buffer_.data(), buffer_.size(), tmp_path_));
+    buffer_.clear();
+    return WriteAll(fd_, bytes, size, tmp_path_);
+}
+
+Result<std::pair<BlobInfo, BlobPin>> BlobWriter::Finish() {
+    if (fd_ < 0) return InternalError("blob writer already finished");
+    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, buffer_.data(), buffer_.size(), tmp_path_));
+    buffer_.clear();
+    if (::fsync(fd_) != 0) return ErrnoError("fsync " + tmp_path_, errno);
+    ::close(fd_);
+    fd_ = -1;
+
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(sha_ctx_), digest, &len);
+    static constexpr char kHex[] = "0123456789abcdef";
+    BlobInfo info;
+    info.size = size_;
+    for (unsigned int i = 0; i < len; ++i) {
+        info.sha256 += kHex[digest[i] >> 4];
+        info.sha256 += kHex[digest[i] & 15];
+    }
+
+    Status installed = store_->Install(tmp_path_, info.sha256);
+    if (!installed.ok()) {
+        store_->Unpin(info.sha256);
+        return installed;
+    }
+    tmp_path_.clear();
+    return std::make_pair(info, BlobPin(store_, info.sha256));
+}
+
+BlobReader::~BlobReader() { ::close(fd_); }
+
+Result<size_t> BlobReader::ReadAt(uint64_t offset, void* buf, size_t n) const {
+    while (true) {
+        ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(offset));
+        if (got >= 0) return static_cast<size_t>(got);
+        if (errno != EINTR) return ErrnoError("read blob", errno);
+    }
+}
+
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(fs::path(dir) / "tmp", ec);
+    if (ec) return ErrnoError("create blob folder " + dir, ec.value());
+    return std::unique_ptr<BlobStore>(new BlobStore(dir));
+}
+
+bool BlobStore::IsValidHash(std::string_view text) {
+    if (text.size() != 64) return false;
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+std::string BlobStore::PathFor(std::string_view sha256) const {
+    std::string path = dir_;
+    path += '/';
+    path += sha256.substr(0, 2);
+    path += '/';
+    path += sha256;
+    return path;
+}
+
+Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(uint64_t max_size) {
+    std::string tmp = dir_ + "/tmp/" + RandomSuffix();
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) return ErrnoError("create " + tmp, errno);
+    return std::unique_ptr<BlobWriter>(new BlobWriter(this, fd, tmp, max_size));
+}
+
+Status BlobStore::Install(const std::string& tmp_path, const std::string& sha256) {
+    {
+        std::lock_guard lock(mu_);
+        ++pins_[sha256];
+    }
+    // Pinned from here on: RemoveIfUnused leaves this hash alone, so the rename and the
+    // folder fsync can run without the lock and concurrent uploads do not queue on it.
+    std::string target = PathFor(sha256);
+    struct stat st;
+    if (::stat(target.c_str(), &st) == 0) {
+        ::unlink(tmp_path.c_str());
+        return Status::Ok();
+    }
+    std::string fan_out = dir_ + "/" + sha256.substr(0, 2);
+    AKTENWERK_RETURN_IF_ERROR(MakeDirDurable(fan_out, dir_));
+    if (::rename(tmp_path.c_str(), target.c_str()) != 0) {
+        return ErrnoError("rename blob into place " + target, errno);
+    }
+    return SyncDirectory(fan_out);
+}
+
+void BlobStore::Unpin(const std::string& sha256) {
+    std::lock_guard lock(mu_);
+    auto it = pins_.find(sha256);
+    if (it != pins_.end() && --it->second == 0) pins_.erase(it);
+}
+
+Result<std::unique_ptr<BlobReader>> BlobStore::OpenReader(std::string_view sha256) const {
+    if (!IsValidHash(sha256)) return InvalidArgumentError("not a SHA-256 hash");
+    std::string path = PathFor(sha256);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return NotFoundError("blob " + std::string(sha256) + " is missing");
+        return ErrnoError("open blob " + path, errno);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        int err = errno;
+        ::close(fd);
+        return ErrnoError("stat blob " + path, err);
+    }
+    return std::unique_ptr<BlobReader>(new BlobReader(fd, static_cast<uint64_t>(st.st_size)));
+}
+
+bool BlobStore::Exists(std::string_view sha256) const {
+    struct stat st;
+    return IsValidHash(sha256) && ::stat(PathFor(sha256).c_str(), &st) == 0;
+}
+
+Result<bool> BlobStore::RemoveIfUnused(
+    const std::string& sha256,
+    const std::function<Result<bool>(const std::string&)>& is_referenced) {
+    std::lock_guard lock(mu_);
+    if (pins_.count(sha256) != 0) return false;
+    AKTENWERK_ASSIGN_OR_RETURN(bool referenced, is_referenced(sha256));
+    if (referenced) return false;
+    std::string path = PathFor(sha256);
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) return false;
+        return ErrnoError("remove blob " + path, errno);
+    }
+    AKTENWERK_RETURN_IF_ERROR(SyncDirectory(path.substr(0, path.rfind('/'))));
+    return true;
+}
+
+Status BlobStore::ForEach(const std::function<bool(const std::string&)>& fn) const {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->path().parent_path().filename() == "tmp" && it.depth() == 1) continue;
+        if (!it->is_regular_file(ec)) continue;
+        std::string name = it->path().filename().string();
+        if (it.depth() != 1 || !IsValidHash(name)) continue;
+        if (!fn(name)) break;
+    }
+    if (ec) return ErrnoError("list blobs in " + dir_, ec.value());
+    return Status::Ok();
+}
+
+Result<uint64_t> BlobStore::RemoveOrphans(
+    const std::function<Result<bool>(const std::string&)>& is_referenced) {
+    uint64_t removed = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_ + "/tmp", ec)) {
+        if (::unlink(entry.path().c_str()) == 0) ++removed;
+    }
+    std::vector<std::string> candidates;
+    Status listed = ForEach([&](const std::string& sha256) {
+        candidates.push_back(sha256);
+        return true;
+    });
+    AKTENWERK_RETURN_IF_ERROR(listed);
+    for (const auto& sha256 : candidates) {
+        AKTENWERK_ASSIGN_OR_RETURN(bool gone, RemoveIfUnused(sha256, is_referenced));
+        if (gone) {
+            ++removed;
+            Log().Info("orphan blob removed", "sha256=" + sha256);
+        }
+    }
+    return removed;
+}
+
+}  // namespace aktenwerk::storage

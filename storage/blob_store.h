@@ -1,0 +1,145 @@
+// The content-addressed blob store: immutable files named by their SHA-256, written by
+// streaming through a temporary file, shared by every version with the same content.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "storage/status.h"
+
+namespace aktenwerk::storage {
+
+class BlobStore;
+
+// What a finished write produced: the lower-case hex SHA-256 and the size in bytes.
+struct BlobInfo {
+    std::string sha256;
+    uint64_t size = 0;
+};
+
+// Keeps a blob from being removed as unused while a transaction that will refer to it is in
+// flight. Destroying the pin releases it. Move-only.
+class BlobPin {
+public:
+    BlobPin() = default;
+    BlobPin(BlobStore* store, std::string sha256) : store_(store), sha256_(std::move(sha256)) {}
+    BlobPin(BlobPin&& other) noexcept;
+    BlobPin& operator=(BlobPin&& other) noexcept;
+    ~BlobPin();
+
+    const std::string& sha256() const { return sha256_; }
+
+private:
+    BlobStore* store_ = nullptr;
+    std::string sha256_;
+};
+
+// Streams one blob into the store. Not thread-safe; one writer per upload. Destroying an
+// unfinished writer removes its temporary file, so a truncated upload leaves nothing.
+class BlobWriter {
+public:
+    ~BlobWriter();
+    BlobWriter(const BlobWriter&) = delete;
+    BlobWriter& operator=(const BlobWriter&) = delete;
+
+    // Appends bytes. Fails with kResourceExhausted, reason "body-too-large", past the limit
+    // given to NewWriter, and with reason "disk-full" when the disk is full.
+    Status Append(const void* data, size_t size);
+
+    uint64_t size() const { return size_; }
+
+    // Makes the blob durable: fsync of the file, rename to its hash (or, when a blob with
+    // that hash exists already, discarding the duplicate), fsync of the folder. The returned
+    // pin must be held until the metadata referring to the blob is committed.
+    Result<std::pair<BlobInfo, BlobPin>> Finish();
+
+private:
+    friend class BlobStore;
+    BlobWriter(BlobStore* store, int fd, std::string tmp_path, uint64_t max_size);
+    void Abort();
+
+    BlobStore* store_;
+    int fd_;
+    std::string tmp_path_;
+    uint64_t max_size_;
+    uint64_t size_ = 0;
+    void* sha_ctx_;  // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
+    std::string buffer_;
+};
+
+// Reads one blob by positional reads; safe to use from one thread at a time.
+class BlobReader {
+public:
+    ~BlobReader();
+    BlobReader(const BlobReader&) = delete;
+    BlobReader& operator=(const BlobReader&) = delete;
+
+    uint64_t size() const { return size_; }
+    // Reads up to `n` bytes at `offset`; returns the count (0 at the end).
+    Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) const;
+
+private:
+    friend class BlobStore;
+    BlobReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
+    int fd_;
+    uint64_t size_;
+};
+
+// Thread-safe. Layout: DIR/ab/<sha256>, one level of 256 folders (a million blobs make about
+// 4,000 files a folder, which ext4 and XFS index well), DIR/tmp/ for writes in progress.
+class BlobStore {
+public:
+    static Result<std::unique_ptr<BlobStore>> Open(const std::string& dir);
+
+    // Starts a streaming write of at most `max_size` bytes.
+    Result<std::unique_ptr<BlobWriter>> NewWriter(uint64_t max_size);
+
+    // Opens a blob for reading; kNotFound when it does not exist.
+    Result<std::unique_ptr<BlobReader>> OpenReader(std::string_view sha256) const;
+
+    bool Exists(std::string_view sha256) const;
+    std::string PathFor(std::string_view sha256) const;
+
+    // Removes the blob unless it is pinned or `is_referenced(sha256)` says it is still
+    // used. `is_referenced` runs under the store's lock; it must read committed metadata.
+    // Returns true when the blob was removed.
+    Result<bool> RemoveIfUnused(const std::string& sha256,
+                                const std::function<Result<bool>(const std::string&)>&
+                                    is_referenced);
+
+    // Start-up recovery: removes every temporary file and every blob for which
+    // `is_referenced` is false (left by a crash between the blob's rename and its metadata
+    // commit). Returns the number of files removed. Must run before the first writer.
+    Result<uint64_t> RemoveOrphans(
+        const std::function<Result<bool>(const std::string&)>& is_referenced);
+
+    // Calls `fn(sha256)` for every stored blob.
+    Status ForEach(const std::function<bool(const std::string&)>& fn) const;
+
+    // True when `text` is 64 lower-case hex digits.
+    static bool IsValidHash(std::string_view text);
+
+private:
+    friend class BlobWriter;
+    friend class BlobPin;
+
+    explicit BlobStore(std::string dir) : dir_(std::move(dir)) {}
+    // Pins the hash, then moves the temporary file into place under the lock, so that a
+    // concurrent RemoveIfUnused never deletes a blob a writer is about to refer to.
+    Status Install(const std::string& tmp_path, const std::string& sha256);
+    void Unpin(const std::string& sha256);
+
+    std::string dir_;
+    std::mutex mu_;
+    std::map<std::string, int> pins_;  // guarded by mu_
+};
+
+// Fsyncs a directory so that a rename or create inside it is durable.
+Status SyncDirectory(const std::string& dir);
+
+}  // namespace aktenwerk::storage

@@ -1,0 +1,312 @@
+// LevelDB wrapper and the group commit queue.
+//
+// Group commit follows the leader/follower shape: every caller enqueues itself; the caller
+// at the front runs the transaction functions of everyone queued so far, one after another,
+// and writes their combined batch. Transaction functions run serially, so read-check-write
+// sequences (unique Kennzeichen, running numbers, the audit chain head) need no further
+// locks, and later functions of a group see earlier ones' writes through the overlay.
+// Durability is decoupled from the write: a flusher thread flushes everything written so far
+// in one go, while the next group already writes its batch, so one flush serves many groups
+// under load. Callers return only after the flush that covers their batch.
+#include "storage/metadata_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <leveldb/cache.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/options.h>
+
+#include "storage/codec.h"
+#include "storage/log.h"
+
+namespace aktenwerk::storage {
+namespace {
+
+const log::Logger& Log() {
+    static const log::Logger logger("storage");
+    return logger;
+}
+
+}  // namespace
+
+Status FromLevelDb(const leveldb::Status& s, std::string_view context) {
+    if (s.ok()) return Status::Ok();
+    std::string msg(context);
+    msg += ": ";
+    msg += s.ToString();
+    if (s.IsNotFound()) return NotFoundError(std::move(msg));
+    if (s.IsCorruption()) return CorruptionError(std::move(msg));
+    // LevelDB reports ENOSPC only as text inside an IOError.
+    if (s.IsIOError() && s.ToString().find("No space left") != std::string::npos) {
+        return ResourceExhaustedError(std::move(msg), "disk-full");
+    }
+    if (s.IsIOError() && s.ToString().find("Read-only file system") != std::string::npos) {
+        return Status(StatusCode::kUnavailable, std::move(msg), "read-only");
+    }
+    // Only LevelDB's lock-file error ("lock <dir>/LOCK: ..."), not any path containing "lock".
+    if (s.IsIOError() && s.ToString().rfind("IO error: lock ", 0) == 0) {
+        return Status(StatusCode::kUnavailable, std::move(msg), "locked");
+    }
+    return InternalError(std::move(msg));
+}
+
+std::optional<std::optional<std::string>> Overlay::Find(const std::string& key) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+}
+
+Result<std::optional<std::string>> Txn::Get(const std::string& key) const {
+    if (auto own = own_.Find(key)) return *own;
+    if (auto staged = group_->Find(key)) return *staged;
+    std::string value;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromLevelDb(s, "read in transaction");
+    return std::optional<std::string>(std::move(value));
+}
+
+void Txn::Put(std::string key, std::string value) {
+    own_.Put(key, value);
+    writes_.emplace_back(std::move(key), std::move(value));
+}
+
+void Txn::Delete(std::string key) {
+    own_.Delete(key);
+    writes_.emplace_back(std::move(key), std::nullopt);
+}
+
+struct MetadataStore::Writer {
+    const TxnFn* fn;
+    Status result;
+    bool done = false;
+    uint64_t epoch = 0;  // the batch that holds this writer's writes; 0: nothing written
+    std::vector<std::function<void()>> on_commit;
+    std::condition_variable cv;
+};
+
+Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& dir,
+                                                           const MetadataStoreOptions& options) {
+    std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+    leveldb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.paranoid_checks = true;
+    db_options.block_cache = cache.get();
+    // The filter policy is owned by the process; LevelDB keeps a raw pointer to it.
+    static const leveldb::FilterPolicy* filter = leveldb::NewBloomFilterPolicy(10);
+    db_options.filter_policy = filter;
+    db_options.max_open_files = 256;
+
+    leveldb::DB* raw = nullptr;
+    leveldb::Status s = leveldb::DB::Open(db_options, dir, &raw);
+    if (!s.ok()) return FromLevelDb(s, "open metadata store " + dir);
+    std::unique_ptr<leveldb::DB> db(raw);
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return ErrnoError("open metadata folder " + dir, errno);
+    return std::unique_ptr<MetadataStore>(
+        new MetadataStore(std::move(db), std::move(cache), options, dir_fd));
+}
+
+MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db,
+                             std::unique_ptr<leveldb::Cache> cache,
+                             const MetadataStoreOptions& options, int dir_fd)
+    : cache_(std::move(cache)), db_(std::move(db)), options_(options), dir_fd_(dir_fd) {
+    syncer_ = std::thread([this] { SyncLoop(); });
+}
+
+MetadataStore::~MetadataStore() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    sync_wanted_.notify_all();
+    syncer_.join();
+    ::close(dir_fd_);
+    // The DB must close before the cache it points to is freed.
+    db_.reset();
+}
+
+Result<std::optional<std::string>> MetadataStore::Get(const std::string& key) const {
+    std::string value;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromLevelDb(s, "read");
+    return std::optional<std::string>(std::move(value));
+}
+
+Status MetadataStore::Scan(
+    std::string_view prefix, std::string_view start_after, size_t limit,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    leveldb::ReadOptions read_options;
+    read_options.fill_cache = false;
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options));
+    std::string start(prefix);
+    if (!start_after.empty()) start = std::string(start_after);
+    size_t visited = 0;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+        std::string_view key(it->key().data(), it->key().size());
+        if (key.substr(0, prefix.size()) != prefix) break;
+        if (!start_after.empty() && key == start_after) continue;
+        if (!fn(key, std::string_view(it->value().data(), it->value().size()))) break;
+        if (limit != 0 && ++visited >= limit) break;
+    }
+    return FromLevelDb(it->status(), "scan");
+}
+
+Status MetadataStore::ScanReverse(
+    std::string_view prefix, size_t limit,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    std::string end = PrefixEnd(prefix);
+    if (end.empty()) {
+        it->SeekToLast();
+    } else {
+        it->Seek(end);
+        if (it->Valid()) {
+            it->Prev();
+        } else {
+            it->SeekToLast();
+        }
+    }
+    size_t visited = 0;
+    for (; it->Valid(); it->Prev()) {
+        std::string_view key(it->key().data(), it->key().size());
+        if (key.substr(0, prefix.size()) != prefix) break;
+        if (!fn(key, std::string_view(it->value().data(), it->value().size()))) break;
+        if (limit != 0 && ++visited >= limit) break;
+    }
+    return FromLevelDb(it->status(), "reverse scan");
+}
+
+Status MetadataStore::Commit(const TxnFn& fn) {
+    Writer self;
+    self.fn = &fn;
+
+    std::unique_lock lock(mu_);
+    if (!sync_failure_.ok()) return sync_failure_;
+    queue_.push_back(&self);
+    while (!self.done && queue_.front() != &self) self.cv.wait(lock);
+    if (!self.done) {
+        // This thread leads: take everyone queued so far. Later arrivals form the next group
+        // and may write their batch while this one waits for its flush.
+        std::vector<Writer*> group;
+        for (Writer* w : queue_) {
+            group.push_back(w);
+            if (group.size() >= options_.max_group_size) break;
+        }
+        lock.unlock();
+        const bool wrote = RunGroup(group);
+        lock.lock();
+
+        uint64_t epoch = 0;
+        if (wrote) {
+            epoch = ++written_epoch_;
+            stats_.batches += 1;
+        }
+        for (Writer* w : group) {
+            queue_.pop_front();
+            if (w->result.ok()) w->epoch = epoch;
+            w->done = true;
+            if (w != &self) w->cv.notify_one();
+        }
+        stats_.transactions += group.size();
+        if (!queue_.empty()) queue_.front()->cv.notify_one();
+        if (wrote) sync_wanted_.notify_one();
+    }
+    if (!self.result.ok() || self.epoch == 0) return self.result;
+    lock.unlock();
+
+    Status durable = WaitDurable(self.epoch);
+    if (!durable.ok()) return durable;
+    for (auto& f : self.on_commit) f();
+    return Status::Ok();
+}
+
+Status MetadataStore::WaitDurable(uint64_t epoch) {
+    std::unique_lock lock(mu_);
+    synced_.wait(lock, [&] { return synced_epoch_ >= epoch || !sync_failure_.ok(); });
+    if (synced_epoch_ >= epoch) return Status::Ok();
+    return sync_failure_;
+}
+
+// The flusher: whenever batches were written since the last flush, flush them all at once.
+// syncfs is used because LevelDB offers no "sync what is written" call short of another write,
+// and another write would queue behind the flush instead of beside it. syncfs also makes the
+// blob store's renames durable when it shares the file system.
+void MetadataStore::SyncLoop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+        // After a failed flush nothing more is flushed: retrying would spin and flood the log.
+        sync_wanted_.wait(lock, [&] {
+            return stopping_ || (written_epoch_ > synced_epoch_ && sync_failure_.ok());
+        });
+        if (stopping_ && (written_epoch_ == synced_epoch_ || !sync_failure_.ok())) return;
+        const uint64_t target = written_epoch_;
+        lock.unlock();
+        int rc = options_.sync ? ::syncfs(dir_fd_) : 0;
+        int err = errno;
+        lock.lock();
+        if (rc != 0) {
+            // After a failed flush the kernel may have dropped dirty pages; nothing written
+            // since the last good flush can be promised. Refuse every further commit.
+            sync_failure_ = ErrnoError("flush metadata to disk", err);
+            Log().Error("flush failed, commits refused until restart",
+                        "error=" + log::Quote(sync_failure_.ToString()));
+        } else {
+            synced_epoch_ = target;
+            stats_.syncs += 1;
+        }
+        synced_.notify_all();
+    }
+}
+
+bool MetadataStore::RunGroup(const std::vector<Writer*>& group) {
+    Overlay staged;
+    leveldb::WriteBatch batch;
+    std::vector<Writer*> applied;
+
+    for (Writer* w : group) {
+        Txn txn(db_.get(), &staged);
+        w->result = (*w->fn)(txn);
+        if (!w->result.ok()) continue;
+        for (auto& [key, value] : txn.writes_) {
+            if (value) {
+                batch.Put(key, *value);
+                staged.Put(key, *value);
+            } else {
+                batch.Delete(key);
+                staged.Delete(key);
+            }
+        }
+        w->on_commit = std::move(txn.on_commit_);
+        applied.push_back(w);
+    }
+    if (applied.empty()) return false;
+
+    // Not synced here: the flusher thread makes this batch durable together with others.
+    Status written = FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "commit batch");
+    if (!written.ok()) {
+        Log().Error("commit failed", "transactions=" + std::to_string(applied.size()) +
+                                         " error=" + log::Quote(written.ToString()));
+        for (Writer* w : applied) w->result = written;
+        return false;
+    }
+    return true;
+}
+
+CommitStats MetadataStore::stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+}
+
+uint64_t MetadataStore::ApproximateSize() const {
+    leveldb::Range all("", "\xff\xff\xff\xff");
+    uint64_t size = 0;
+    db_->GetApproximateSizes(&all, 1, &size);
+    return size;
+}
+
+}  // namespace aktenwerk::storage

@@ -1,0 +1,158 @@
+// The metadata store: LevelDB under prefixed keys, with transactions that are committed in
+// groups (one synced LevelDB batch for many concurrent writers).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include "storage/status.h"
+
+namespace aktenwerk::storage {
+
+class Txn;
+
+// A unit of work run by MetadataStore::Commit. It reads through the Txn and records its
+// writes there; returning a non-ok Status discards every write of this Txn only.
+using TxnFn = std::function<Status(Txn&)>;
+
+// Writes staged by the transactions of one commit group, visible to later transactions of
+// the same group before anything reaches disk.
+class Overlay {
+public:
+    // nullopt: the key is not staged. A staged delete is an engaged optional of nullopt.
+    std::optional<std::optional<std::string>> Find(const std::string& key) const;
+    void Put(const std::string& key, std::string value) { entries_[key] = std::move(value); }
+    void Delete(const std::string& key) { entries_[key] = std::nullopt; }
+    void Clear() { entries_.clear(); }
+
+private:
+    std::map<std::string, std::optional<std::string>> entries_;
+};
+
+// The view and write set of one transaction. Only valid inside its TxnFn.
+class Txn {
+public:
+    Txn(leveldb::DB* db, const Overlay* group) : db_(db), group_(group) {}
+
+    // The current value of `key`, seeing this transaction's own writes and those of earlier
+    // transactions in the same group. nullopt when absent; kCorruption/kInternal on I/O
+    // errors.
+    Result<std::optional<std::string>> Get(const std::string& key) const;
+
+    void Put(std::string key, std::string value);
+    void Delete(std::string key);
+
+    // Called after this transaction's writes are durable, on the thread that called Commit,
+    // in the order registered. Not called when the commit fails.
+    void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
+
+private:
+    friend class MetadataStore;
+
+    leveldb::DB* db_;
+    const Overlay* group_;
+    Overlay own_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> writes_;
+    std::vector<std::function<void()>> on_commit_;
+};
+
+struct MetadataStoreOptions {
+    // LevelDB block cache; small by default (DESIGN.md targets 300 MB resident at 1M objects).
+    size_t block_cache_bytes = 32 << 20;
+    // Upper bound of transactions that share one synced batch.
+    size_t max_group_size = 512;
+    // When false, batches are not fsynced. Only for benchmarks of the upper bound; never in
+    // the server.
+    bool sync = true;
+};
+
+// Counters for tests and metrics.
+struct CommitStats {
+    uint64_t transactions = 0;
+    uint64_t batches = 0;  // LevelDB batch writes, one per commit group
+    uint64_t syncs = 0;    // flushes to disk; one flush covers every batch written before it
+};
+
+// Thread-safe. One instance per data directory and process (LevelDB's own lock file makes a
+// second process fail with kUnavailable, reason "locked").
+class MetadataStore {
+public:
+    static Result<std::unique_ptr<MetadataStore>> Open(const std::string& dir,
+                                                       const MetadataStoreOptions& options = {});
+    ~MetadataStore();
+    MetadataStore(const MetadataStore&) = delete;
+    MetadataStore& operator=(const MetadataStore&) = delete;
+
+    // Reads the last committed value; nullopt when absent.
+    Result<std::optional<std::string>> Get(const std::string& key) const;
+
+    // Calls `fn(key, value)` for the keys starting with `prefix` and greater than
+    // `start_after` (empty: from the first), in key order, until it returns false or
+    // `limit` keys were visited (0: no limit). Sees one consistent snapshot.
+    Status Scan(std::string_view prefix, std::string_view start_after, size_t limit,
+                const std::function<bool(std::string_view key, std::string_view value)>& fn)
+        const;
+
+    // Scans backwards from the last key with `prefix` (newest first for sortable numbers).
+    Status ScanReverse(std::string_view prefix, size_t limit,
+                       const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+    // Runs `fn` serially with every other transaction and makes its writes durable: when this
+    // returns ok, the writes are in LevelDB's log and flushed to disk. Concurrent callers are
+    // grouped into one batch, and one flush covers every batch written while the previous
+    // flush ran. Returns fn's own error, or the write error (disk full: reason "disk-full").
+    // Writes become visible to readers when their batch is written, shortly before they are
+    // durable; a caller learns of success only after the flush.
+    Status Commit(const TxnFn& fn);
+
+    CommitStats stats() const;
+
+    // Approximate bytes on disk of LevelDB's files.
+    uint64_t ApproximateSize() const;
+
+private:
+    struct Writer;
+
+    MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
+                  const MetadataStoreOptions& options, int dir_fd);
+    // Runs the transactions of `group` and writes their batch; returns true when a batch was
+    // written (and so needs a flush).
+    bool RunGroup(const std::vector<Writer*>& group);
+    Status WaitDurable(uint64_t epoch);
+    void SyncLoop();
+
+    std::unique_ptr<leveldb::Cache> cache_;
+    std::unique_ptr<leveldb::DB> db_;
+    MetadataStoreOptions options_;
+
+    int dir_fd_;  // the LevelDB folder, for syncfs
+
+    mutable std::mutex mu_;
+    std::deque<Writer*> queue_;  // guarded by mu_; the front is the leader
+    CommitStats stats_;          // guarded by mu_
+    uint64_t written_epoch_ = 0;  // guarded by mu_; batches written so far
+    uint64_t synced_epoch_ = 0;   // guarded by mu_; batches known to be on disk
+    Status sync_failure_;         // guarded by mu_; once a flush failed, every commit fails
+    bool stopping_ = false;       // guarded by mu_
+    std::condition_variable sync_wanted_;
+    std::condition_variable synced_;
+    std::thread syncer_;
+};
+
+// Maps a LevelDB status to ours, with `context` in front.
+Status FromLevelDb(const leveldb::Status& s, std::string_view context);
+
+}  // namespace aktenwerk::storage
