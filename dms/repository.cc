@@ -269,9 +269,12 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return ErrnoError("create data folder " + data_dir, ec.value());
+    storage::MetadataStoreOptions metadata_options = options.metadata;
+    metadata_options.reserve_bytes = options.reserve_bytes;
     AKTENWERK_ASSIGN_OR_RETURN(auto metadata,
-                               storage::MetadataStore::Open(data_dir + "/meta", options.metadata));
-    AKTENWERK_ASSIGN_OR_RETURN(auto blobs, storage::BlobStore::Open(data_dir + "/blobs"));
+                               storage::MetadataStore::Open(data_dir + "/meta", metadata_options));
+    AKTENWERK_ASSIGN_OR_RETURN(auto blobs,
+                               storage::BlobStore::Open(data_dir + "/blobs", options.reserve_bytes));
 
     AKTENWERK_ASSIGN_OR_RETURN(auto format, metadata->Get(std::string(keys::kFormat)));
     if (format) {
@@ -442,7 +445,8 @@ Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
 }
 
 Result<Repository::StoredBlob> Repository::WriteBlob(ContentSource& content) {
-    AKTENWERK_ASSIGN_OR_RETURN(auto writer, blobs_->NewWriter(options_.max_content_bytes));
+    AKTENWERK_ASSIGN_OR_RETURN(
+        auto writer, blobs_->NewWriter(options_.max_content_bytes, content.size_hint().value_or(0)));
     std::vector<char> buf(256 * 1024);
     while (true) {
         AKTENWERK_ASSIGN_OR_RETURN(size_t n, content.Read(buf.data(), buf.size()));
@@ -843,12 +847,36 @@ Result<Content> Repository::OpenContent(const Principal& p, std::string_view dok
         return CorruptionError("blob of " + std::string(dokument_id) + " version " +
                                std::to_string(version.nummer) + " has the wrong size");
     }
-    AKTENWERK_RETURN_IF_ERROR(metadata_->Commit([&](storage::Txn& txn) {
-        return AppendAudit(txn, clock_->NowMillis(), p.name, version.dokument_id,
-                           "inhalt-gelesen", nullptr,
-                           {{"version", version.nummer}, {"sha256", version.sha256}});
-    }));
+    Status audited = metadata_->Commit(
+        [&](storage::Txn& txn) {
+            return AppendAudit(txn, clock_->NowMillis(), p.name, version.dokument_id,
+                               "inhalt-gelesen", nullptr,
+                               {{"version", version.nummer}, {"sha256", version.sha256}});
+        },
+        storage::Room::kMayUseReserve);
+    if (!audited.ok()) AKTENWERK_RETURN_IF_ERROR(AllowUnauditedRead(version.dokument_id, audited));
     return Content{std::move(version), std::move(reader)};
+}
+
+// On a full or read-only disk the audit entry of a read cannot be written. Reads must keep
+// working there, so the content of ordinary Akten is served and the gap is logged; content
+// under a confidential Akte is refused instead, since its reads must be on record.
+Status Repository::AllowUnauditedRead(std::string_view dokument_id, const Status& audit) const {
+    const bool storage_full = (audit.code() == StatusCode::kResourceExhausted &&
+                               audit.reason() == "disk-full") ||
+                              audit.reason() == "read-only";
+    if (!storage_full) return audit.WithContext("audit content read");
+    AKTENWERK_ASSIGN_OR_RETURN(auto current, Load(dokument_id));
+    for (size_t depth = 0; depth < kMaxDepth && current.kind != Kind::kAktenplaneinheit; ++depth) {
+        if (current.kind == Kind::kAkte && current.vertraulichkeit != "offen") {
+            return audit.WithContext("audit read of confidential content");
+        }
+        if (current.parent_id == kRootId) break;
+        AKTENWERK_ASSIGN_OR_RETURN(current, Load(current.parent_id));
+    }
+    Log().Warning("content read not audited", "dokument=" + std::string(dokument_id) +
+                                                  " cause=" + log::Quote(audit.ToString()));
+    return Status::Ok();
 }
 
 Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::string_view id,

@@ -30,6 +30,10 @@ struct RepositoryOptions {
     std::string aktenzeichen_pattern = std::string(AktenzeichenPattern::kDefault);
     // Largest accepted content of one version.
     uint64_t max_content_bytes = uint64_t{8} << 30;
+    // Free space kept back on the data directory's file system: new content and ordinary
+    // changes stop with "disk-full" before it is touched, so that reads (whose audit entries
+    // need a little room) and deletions keep working on a full disk.
+    uint64_t reserve_bytes = uint64_t{64} << 20;
     storage::MetadataStoreOptions metadata;
 };
 
@@ -39,6 +43,9 @@ class ContentSource {
 public:
     virtual ~ContentSource() = default;
     virtual Result<size_t> Read(char* buf, size_t n) = 0;
+    // The exact number of bytes that will be read, when known in advance (an announced
+    // Content-Length); lets an upload that is too large or cannot fit be refused early.
+    virtual std::optional<uint64_t> size_hint() const { return std::nullopt; }
 };
 
 // What the client says about a new version; the rest is measured from the content.
@@ -134,7 +141,9 @@ public:
     // `nummer` 0 means the latest version.
     Result<Version> GetVersion(const Principal& p, std::string_view dokument_id,
                                uint32_t nummer) const;
-    // Opens a version's content and records the read in the audit trail first.
+    // Opens a version's content and records the read in the audit trail first. When the disk
+    // is full or read-only, content outside confidential Akten is still served (the missing
+    // entry is logged); confidential content is then refused with the storage error.
     Result<Content> OpenContent(const Principal& p, std::string_view dokument_id,
                                 uint32_t nummer);
 
@@ -158,6 +167,7 @@ private:
                const RepositoryOptions& options, const Clock* clock);
 
     Result<Objekt> Load(std::string_view id) const;
+    Status AllowUnauditedRead(std::string_view dokument_id, const Status& audit) const;
     Result<StoredBlob> WriteBlob(ContentSource& content);
     void ReleaseBlob(const std::string& sha256);
     Status CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -28,6 +29,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "interfaces/problem.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -238,13 +240,30 @@ bool SendResponse(FdStream& stream, Response& res, bool head, bool keep_alive) {
     return !ec;
 }
 
-Response PlainError(int status, std::string_view text) {
-    Response res;
-    res.status = status;
-    res.SetHeader("Content-Type", "text/plain; charset=utf-8");
-    res.body = std::string(text) + "\n";
+// An error the server answers itself, before or instead of a handler; the connection closes.
+Response ServerProblem(int status, std::string_view type, std::string_view detail) {
+    Response res = ProblemResponse(status, type, detail, "", "");
     res.close_connection = true;
     return res;
+}
+
+// The staged close of RFC 9112 section 9.6: after an answer sent before the request body was
+// read, stop writing and read what the client still sends, so that closing with unread data
+// does not reset the connection before the client has read the answer. Bounded in time, so
+// a client that never stops costs at most a few seconds of one thread.
+void DrainBeforeClose(int fd) {
+    ::shutdown(fd, SHUT_WR);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::vector<char> sink(64 * 1024);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        int rc = ::poll(&p, 1, 1000);
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc <= 0) return;
+        ssize_t n = ::recv(fd, sink.data(), sink.size(), 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+    }
 }
 
 }  // namespace
@@ -305,7 +324,8 @@ void HttpServer::Impl::AcceptLoop() {
             std::lock_guard lock(mu);
             if (stopping || connections.size() >= options.max_connections) {
                 FdStream stream(fd, 1000);
-                Response busy = PlainError(503, "too many connections, try again later");
+                Response busy = ServerProblem(503, "too-many-connections",
+                                              "too many connections, try again later");
                 busy.SetHeader("Retry-After", "1");
                 SendResponse(stream, busy, false, false);
                 ::close(fd);
@@ -327,6 +347,7 @@ bool HttpServer::Impl::MarkBusy(Connection* conn, bool busy) {
 void HttpServer::Impl::Serve(Connection* conn) {
     FdStream stream(conn->fd, options.io_timeout_seconds * 1000);
     beast::flat_buffer buffer(8192);
+    bool unread_body = false;
     while (true) {
         RequestParser parser;
         parser.header_limit(options.header_limit);
@@ -338,9 +359,11 @@ void HttpServer::Impl::Serve(Connection* conn) {
             break;
         }
         if (ec) {
-            int status = ec == http::error::header_limit ? 431 : 400;
-            Response res = PlainError(status, status == 431 ? "request header too large"
-                                                            : "malformed HTTP request");
+            const bool too_large = ec == http::error::header_limit;
+            Response res = too_large ? ServerProblem(431, "header-too-large",
+                                                     "the request header is too large")
+                                     : ServerProblem(400, "malformed-request",
+                                                     "the request is not valid HTTP/1.1");
             SendResponse(stream, res, false, false);
             break;
         }
@@ -362,7 +385,7 @@ void HttpServer::Impl::Serve(Connection* conn) {
         Response res;
         Status target_ok = ParseTarget(req.target, &req.path, &req.query);
         if (!target_ok.ok()) {
-            res = PlainError(400, target_ok.message());
+            res = ServerProblem(400, "invalid-argument", target_ok.message());
         } else {
             res = handler(req);
         }
@@ -383,8 +406,12 @@ void HttpServer::Impl::Serve(Connection* conn) {
                             std::to_string(res.status) + " micros=" + std::to_string(micros) +
                             " remote=" + conn->remote);
         }
-        if (!sent || !keep_alive || !MarkBusy(conn, false)) break;
+        if (!sent || !keep_alive || !MarkBusy(conn, false)) {
+            unread_body = sent && !body.failed() && !parser.is_done();
+            break;
+        }
     }
+    if (unread_body) DrainBeforeClose(conn->fd);
     ::shutdown(conn->fd, SHUT_RDWR);
     ::close(conn->fd);
     std::lock_guard lock(mu);

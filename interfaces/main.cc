@@ -3,9 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,11 +30,14 @@ constexpr std::string_view kUsage = R"(aktenwerk - records management and e-Akte
 
 usage:
   aktenwerk serve --data DIR [--listen HOST:PORT] [--demo] [--log-level LEVEL]
-                  [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES]
+                  [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES] [--reserve BYTES]
       Runs the server. Default listen address 127.0.0.1:8080. On first start with an
       empty data directory the user 'admin' is created with the password from
       AKTENWERK_ADMIN_PASSWORD (or a generated one, printed once). --demo loads a sample
       municipal Aktenplan with Akten and documents into an empty repository.
+      --max-inhalt limits one version's content (default 8G); --reserve is the free
+      space kept back for reads and deletions on a full disk (default 64M). BYTES may
+      end in K, M or G.
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
@@ -60,8 +66,14 @@ struct Args {
     }
 };
 
-Args ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+// Parses the arguments after the subcommand. `flags` take no value, `options` take one;
+// anything else is refused, so that a mistyped option is not silently ignored.
+Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags,
+                       const std::vector<std::string>& options) {
     Args args;
+    auto known = [](const std::vector<std::string>& list, const std::string& key) {
+        return std::find(list.begin(), list.end(), key) != list.end();
+    };
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
         if (a.rfind("--", 0) != 0) {
@@ -69,14 +81,18 @@ Args ParseArgs(int argc, char** argv, int first, const std::vector<std::string>&
             continue;
         }
         std::string key = a.substr(2);
+        std::optional<std::string> value;
         if (size_t eq = key.find('='); eq != std::string::npos) {
-            args.values[key.substr(0, eq)] = key.substr(eq + 1);
-        } else if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
+            value = key.substr(eq + 1);
+            key.resize(eq);
+        }
+        if (known(flags, key) && !value) {
             args.values[key] = "true";
-        } else if (i + 1 < argc) {
-            args.values[key] = argv[++i];
+        } else if (known(options, key)) {
+            if (!value && i + 1 >= argc) return InvalidArgumentError("--" + key + " needs a value");
+            args.values[key] = value ? *value : argv[++i];
         } else {
-            args.values[key] = "";
+            return InvalidArgumentError("unknown option --" + key + " (see aktenwerk help)");
         }
     }
     return args;
@@ -96,6 +112,26 @@ std::string GeneratePassword() {
     return out;
 }
 
+// A byte count: decimal digits, optionally followed by K, M or G (powers of 1024).
+std::optional<uint64_t> ParseBytes(const std::string& text) {
+    uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr == text.data()) return std::nullopt;
+    std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
+    int shift = 0;
+    if (unit == "K") {
+        shift = 10;
+    } else if (unit == "M") {
+        shift = 20;
+    } else if (unit == "G") {
+        shift = 30;
+    } else if (!unit.empty()) {
+        return std::nullopt;
+    }
+    if (shift > 0 && value > (std::numeric_limits<uint64_t>::max() >> shift)) return std::nullopt;
+    return value << shift;
+}
+
 Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args,
                                                         const dms::Clock* clock) {
     if (!args.Has("data") || args.Get("data").empty()) {
@@ -104,11 +140,16 @@ Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args,
     dms::RepositoryOptions options;
     if (args.Has("aktenzeichen-muster")) options.aktenzeichen_pattern = args.Get("aktenzeichen-muster");
     if (args.Has("max-inhalt")) {
-        try {
-            options.max_content_bytes = std::stoull(args.Get("max-inhalt"));
-        } catch (const std::exception&) {
-            return InvalidArgumentError("--max-inhalt must be a number of bytes");
+        auto bytes = ParseBytes(args.Get("max-inhalt"));
+        if (!bytes || *bytes == 0) {
+            return InvalidArgumentError("--max-inhalt must be a positive number of bytes");
         }
+        options.max_content_bytes = *bytes;
+    }
+    if (args.Has("reserve")) {
+        auto bytes = ParseBytes(args.Get("reserve"));
+        if (!bytes) return InvalidArgumentError("--reserve must be a number of bytes");
+        options.reserve_bytes = *bytes;
     }
     auto repo = dms::Repository::Open(args.Get("data"), options, clock);
     if (!repo.ok() && repo.status().reason() == "locked") {
@@ -152,7 +193,11 @@ Result<HttpServerOptions> ListenOptions(const std::string& listen) {
 }
 
 int Serve(int argc, char** argv) {
-    Args args = ParseArgs(argc, argv, 2, {"demo"});
+    auto parsed = ParseArgs(argc, argv, 2, {"demo"},
+                            {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt",
+                             "reserve"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
     if (args.Has("log-level") && !log::ParseLevel(args.Get("log-level"), &level)) {
         return Fail("unknown --log-level " + args.Get("log-level"));
@@ -196,7 +241,9 @@ int Serve(int argc, char** argv) {
 }
 
 int Import(int argc, char** argv) {
-    Args args = ParseArgs(argc, argv, 2, {});
+    auto parsed = ParseArgs(argc, argv, 2, {}, {"data", "akte", "from", "benutzer", "reserve"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
     log::Init(log::Level::kWarning);
     if (!args.Has("akte") || !args.Has("from")) return Fail("--akte and --from are required");
     dms::SystemClock clock;
@@ -222,7 +269,9 @@ int Import(int argc, char** argv) {
 
 int User(int argc, char** argv) {
     if (argc < 3 || std::string(argv[2]) != "add") return Fail("usage: aktenwerk user add ...");
-    Args args = ParseArgs(argc, argv, 3, {"admin"});
+    auto parsed = ParseArgs(argc, argv, 3, {"admin"}, {"data", "name"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
     log::Init(log::Level::kWarning);
     dms::SystemClock clock;
     auto repo = OpenRepository(args, &clock);

@@ -12,6 +12,7 @@
 #include "dms/folder_import.h"
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
+#include "interfaces/problem.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -27,44 +28,6 @@ const log::Logger& Log() {
     return logger;
 }
 
-int HttpStatus(const Status& s) {
-    switch (s.code()) {
-        case StatusCode::kOk: return 200;
-        case StatusCode::kNotFound: return 404;
-        case StatusCode::kAlreadyExists: return 409;
-        case StatusCode::kInvalidArgument: return 400;
-        case StatusCode::kFailedPrecondition: return s.reason() == "revision-mismatch" ? 412 : 409;
-        case StatusCode::kPermissionDenied: return 403;
-        case StatusCode::kUnauthenticated: return 401;
-        case StatusCode::kResourceExhausted:
-            if (s.reason() == "body-too-large") return 413;
-            if (s.reason() == "disk-full") return 507;
-            return 503;
-        case StatusCode::kCorruption: return 500;
-        case StatusCode::kUnavailable: return 503;
-        case StatusCode::kInternal: return 500;
-    }
-    return 500;
-}
-
-std::string_view Title(int status) {
-    switch (status) {
-        case 400: return "Invalid request";
-        case 401: return "Authentication required";
-        case 403: return "Not allowed";
-        case 404: return "Not found";
-        case 405: return "Method not allowed";
-        case 409: return "Conflict with the current state";
-        case 412: return "Precondition failed";
-        case 413: return "Request body too large";
-        case 415: return "Unsupported media type";
-        case 416: return "Range not satisfiable";
-        case 507: return "Insufficient storage";
-        case 503: return "Service unavailable";
-        default: return "Internal error";
-    }
-}
-
 Response JsonResponse(int status, const json& body) {
     Response res;
     res.status = status;
@@ -77,9 +40,9 @@ Response JsonResponse(int status, const json& body) {
 // The one place where a Status becomes an HTTP answer. Internal detail (paths, I/O errors)
 // goes to the log with the request id, never to the client.
 Response Problem(const Status& s, const Request& req) {
-    int status = HttpStatus(s);
-    std::string type = "urn:aktenwerk:problem:" +
-                       (s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason());
+    const int status = HttpStatusFor(s);
+    const std::string type =
+        s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason();
     std::string detail = s.message();
     const bool internal = status >= 500 && status != 507;
     if (internal || s.reason() == "disk-full") {
@@ -90,25 +53,11 @@ Response Problem(const Status& s, const Request& req) {
                      : "the server could not complete the request; quote request id " +
                            req.request_id + " to the administrator";
     }
-    Response res = JsonResponse(status, {{"type", type},
-                                         {"title", Title(status)},
-                                         {"status", status},
-                                         {"detail", detail},
-                                         {"instance", req.path},
-                                         {"request_id", req.request_id}});
-    res.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
-    return res;
+    return ProblemResponse(status, type, detail, req.path, req.request_id);
 }
 
 Response Problem(int status, std::string type, std::string detail, const Request& req) {
-    Response res = JsonResponse(status, {{"type", "urn:aktenwerk:problem:" + type},
-                                         {"title", Title(status)},
-                                         {"status", status},
-                                         {"detail", detail},
-                                         {"instance", req.path},
-                                         {"request_id", req.request_id}});
-    res.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
-    return res;
+    return ProblemResponse(status, type, detail, req.path, req.request_id);
 }
 
 // Refuses nesting deeper than kMaxJsonDepth before the parser sees it, so that a nesting bomb
@@ -226,6 +175,7 @@ class BodySource final : public dms::ContentSource {
 public:
     explicit BodySource(BodyReader* body) : body_(body) {}
     Result<size_t> Read(char* buf, size_t n) override { return body_->Read(buf, n); }
+    std::optional<uint64_t> size_hint() const override { return body_->content_length(); }
 
 private:
     BodyReader* body_;

@@ -21,6 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kWriteBufferSize = 256 * 1024;
+// How often a long write looks at the free space again (a statvfs costs about a microsecond).
+constexpr uint64_t kSpaceCheckInterval = 4 << 20;
 
 const log::Logger& Log() {
     static const log::Logger logger("storage");
@@ -117,6 +119,10 @@ Status BlobWriter::Append(const void* data, size_t size) {
             "content exceeds the limit of " + std::to_string(max_size_) + " bytes",
             "body-too-large");
     }
+    if (size_ + size - checked_at_ >= kSpaceCheckInterval) {
+        AKTENWERK_RETURN_IF_ERROR(store_->reserve_.CheckRoom(0));
+        checked_at_ = size_ + size;
+    }
     EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_ctx_), data, size);
     size_ += size;
     const char* bytes = static_cast<const char*>(data);
@@ -167,11 +173,12 @@ Result<size_t> BlobReader::ReadAt(uint64_t offset, void* buf, size_t n) const {
     }
 }
 
-Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir) {
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir,
+                                                   uint64_t reserve_bytes) {
     std::error_code ec;
     fs::create_directories(fs::path(dir) / "tmp", ec);
     if (ec) return ErrnoError("create blob folder " + dir, ec.value());
-    return std::unique_ptr<BlobStore>(new BlobStore(dir));
+    return std::unique_ptr<BlobStore>(new BlobStore(dir, reserve_bytes));
 }
 
 bool BlobStore::IsValidHash(std::string_view text) {
@@ -191,7 +198,15 @@ std::string BlobStore::PathFor(std::string_view sha256) const {
     return path;
 }
 
-Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(uint64_t max_size) {
+Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(uint64_t max_size,
+                                                         uint64_t expected_size) {
+    if (expected_size > max_size) {
+        return ResourceExhaustedError("content of " + std::to_string(expected_size) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(max_size) + " bytes",
+                                      "body-too-large");
+    }
+    AKTENWERK_RETURN_IF_ERROR(reserve_.CheckRoom(expected_size));
     std::string tmp = dir_ + "/tmp/" + RandomSuffix();
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) return ErrnoError("create " + tmp, errno);

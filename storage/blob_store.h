@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "storage/disk_space.h"
 #include "storage/status.h"
 
 namespace aktenwerk::storage {
@@ -48,7 +49,8 @@ public:
     BlobWriter& operator=(const BlobWriter&) = delete;
 
     // Appends bytes. Fails with kResourceExhausted, reason "body-too-large", past the limit
-    // given to NewWriter, and with reason "disk-full" when the disk is full.
+    // given to NewWriter, and with reason "disk-full" when the disk is full or the free
+    // space has fallen to the store's reserve (checked every few MB).
     Status Append(const void* data, size_t size);
 
     uint64_t size() const { return size_; }
@@ -68,6 +70,7 @@ private:
     std::string tmp_path_;
     uint64_t max_size_;
     uint64_t size_ = 0;
+    uint64_t checked_at_ = 0;  // size_ at the last free-space check
     void* sha_ctx_;  // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
     std::string buffer_;
 };
@@ -94,10 +97,15 @@ private:
 // 4,000 files a folder, which ext4 and XFS index well), DIR/tmp/ for writes in progress.
 class BlobStore {
 public:
-    static Result<std::unique_ptr<BlobStore>> Open(const std::string& dir);
+    // `reserve_bytes` of free space are left to the rest of the data directory: writes stop
+    // with "disk-full" before they would use it (0: no reserve).
+    static Result<std::unique_ptr<BlobStore>> Open(const std::string& dir,
+                                                   uint64_t reserve_bytes = 0);
 
-    // Starts a streaming write of at most `max_size` bytes.
-    Result<std::unique_ptr<BlobWriter>> NewWriter(uint64_t max_size);
+    // Starts a streaming write of at most `max_size` bytes. `expected_size` (the announced
+    // length, 0 when unknown) is checked against the free space first, so that an upload
+    // that cannot fit is refused before its body is read.
+    Result<std::unique_ptr<BlobWriter>> NewWriter(uint64_t max_size, uint64_t expected_size = 0);
 
     // Opens a blob for reading; kNotFound when it does not exist.
     Result<std::unique_ptr<BlobReader>> OpenReader(std::string_view sha256) const;
@@ -128,13 +136,15 @@ private:
     friend class BlobWriter;
     friend class BlobPin;
 
-    explicit BlobStore(std::string dir) : dir_(std::move(dir)) {}
+    BlobStore(std::string dir, uint64_t reserve_bytes)
+        : dir_(dir), reserve_(std::move(dir), reserve_bytes) {}
     // Pins the hash, then moves the temporary file into place under the lock, so that a
     // concurrent RemoveIfUnused never deletes a blob a writer is about to refer to.
     Status Install(const std::string& tmp_path, const std::string& sha256);
     void Unpin(const std::string& sha256);
 
     std::string dir_;
+    SpaceReserve reserve_;
     std::mutex mu_;
     std::map<std::string, int> pins_;  // guarded by mu_
 };

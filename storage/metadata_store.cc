@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <leveldb/cache.h>
@@ -107,13 +108,17 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& di
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) return ErrnoError("open metadata folder " + dir, errno);
     return std::unique_ptr<MetadataStore>(
-        new MetadataStore(std::move(db), std::move(cache), options, dir_fd));
+        new MetadataStore(std::move(db), std::move(cache), options, dir_fd, dir));
 }
 
 MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db,
                              std::unique_ptr<leveldb::Cache> cache,
-                             const MetadataStoreOptions& options, int dir_fd)
-    : cache_(std::move(cache)), db_(std::move(db)), options_(options), dir_fd_(dir_fd) {
+                             const MetadataStoreOptions& options, int dir_fd, std::string dir)
+    : cache_(std::move(cache)),
+      db_(std::move(db)),
+      options_(options),
+      dir_fd_(dir_fd),
+      reserve_(std::move(dir), options.reserve_bytes) {
     syncer_ = std::thread([this] { SyncLoop(); });
 }
 
@@ -181,12 +186,14 @@ Status MetadataStore::ScanReverse(
     return FromLevelDb(it->status(), "reverse scan");
 }
 
-Status MetadataStore::Commit(const TxnFn& fn) {
+Status MetadataStore::Commit(const TxnFn& fn, Room room) {
+    if (room == Room::kNeedsRoom) AKTENWERK_RETURN_IF_ERROR(reserve_.CheckRoom(0));
     Writer self;
     self.fn = &fn;
 
     std::unique_lock lock(mu_);
     if (!sync_failure_.ok()) return sync_failure_;
+    if (!write_failure_.ok()) return write_failure_;
     queue_.push_back(&self);
     while (!self.done && queue_.front() != &self) self.cv.wait(lock);
     if (!self.done) {
@@ -197,9 +204,20 @@ Status MetadataStore::Commit(const TxnFn& fn) {
             group.push_back(w);
             if (group.size() >= options_.max_group_size) break;
         }
+        // Writers queued before a failure must not append behind it either.
+        const Status blocked = !sync_failure_.ok() ? sync_failure_ : write_failure_;
         lock.unlock();
-        const bool wrote = RunGroup(group);
+        Status written = blocked;
+        if (blocked.ok()) {
+            written = RunGroup(group);
+        } else {
+            for (Writer* w : group) w->result = blocked;
+        }
+        const bool wrote = written.ok() && std::any_of(group.begin(), group.end(), [](Writer* w) {
+            return w->result.ok();
+        });
         lock.lock();
+        if (!written.ok() && write_failure_.ok()) write_failure_ = written;
 
         uint64_t epoch = 0;
         if (wrote) {
@@ -263,7 +281,7 @@ void MetadataStore::SyncLoop() {
     }
 }
 
-bool MetadataStore::RunGroup(const std::vector<Writer*>& group) {
+Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
     Overlay staged;
     leveldb::WriteBatch batch;
     std::vector<Writer*> applied;
@@ -284,17 +302,17 @@ bool MetadataStore::RunGroup(const std::vector<Writer*>& group) {
         w->on_commit = std::move(txn.on_commit_);
         applied.push_back(w);
     }
-    if (applied.empty()) return false;
+    if (applied.empty()) return Status::Ok();
 
     // Not synced here: the flusher thread makes this batch durable together with others.
     Status written = FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "commit batch");
     if (!written.ok()) {
-        Log().Error("commit failed", "transactions=" + std::to_string(applied.size()) +
-                                         " error=" + log::Quote(written.ToString()));
+        Log().Error("commit failed, commits refused until restart",
+                    "transactions=" + std::to_string(applied.size()) +
+                        " error=" + log::Quote(written.ToString()));
         for (Writer* w : applied) w->result = written;
-        return false;
     }
-    return true;
+    return written;
 }
 
 CommitStats MetadataStore::stats() const {

@@ -18,6 +18,7 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include "storage/disk_space.h"
 #include "storage/status.h"
 
 namespace aktenwerk::storage {
@@ -77,6 +78,15 @@ struct MetadataStoreOptions {
     // When false, batches are not fsynced. Only for benchmarks of the upper bound; never in
     // the server.
     bool sync = true;
+    // Free space kept on the store's file system for commits that must work on a full disk
+    // (see Room). 0 disables the reserve.
+    uint64_t reserve_bytes = 64 << 20;
+};
+
+// Whether a commit may use the free-space reserve.
+enum class Room {
+    kNeedsRoom,       // ordinary changes: refused with "disk-full" once only the reserve is left
+    kMayUseReserve,   // audit entries of reads, and changes that free space
 };
 
 // Counters for tests and metrics.
@@ -116,7 +126,11 @@ public:
     // flush ran. Returns fn's own error, or the write error (disk full: reason "disk-full").
     // Writes become visible to readers when their batch is written, shortly before they are
     // durable; a caller learns of success only after the flush.
-    Status Commit(const TxnFn& fn);
+    // With Room::kNeedsRoom the commit is refused (kResourceExhausted, "disk-full") before
+    // `fn` runs when the free space has fallen to the reserve. After a failed batch write or
+    // flush every later commit fails with that error until the store is reopened, since the
+    // log may end in a torn record that further appends would bury.
+    Status Commit(const TxnFn& fn, Room room = Room::kNeedsRoom);
 
     CommitStats stats() const;
 
@@ -127,10 +141,10 @@ private:
     struct Writer;
 
     MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-                  const MetadataStoreOptions& options, int dir_fd);
+                  const MetadataStoreOptions& options, int dir_fd, std::string dir);
     // Runs the transactions of `group` and writes their batch; returns true when a batch was
     // written (and so needs a flush).
-    bool RunGroup(const std::vector<Writer*>& group);
+    Status RunGroup(const std::vector<Writer*>& group);
     Status WaitDurable(uint64_t epoch);
     void SyncLoop();
 
@@ -139,13 +153,15 @@ private:
     MetadataStoreOptions options_;
 
     int dir_fd_;  // the LevelDB folder, for syncfs
+    SpaceReserve reserve_;
 
     mutable std::mutex mu_;
     std::deque<Writer*> queue_;  // guarded by mu_; the front is the leader
     CommitStats stats_;          // guarded by mu_
     uint64_t written_epoch_ = 0;  // guarded by mu_; batches written so far
     uint64_t synced_epoch_ = 0;   // guarded by mu_; batches known to be on disk
-    Status sync_failure_;         // guarded by mu_; once a flush failed, every commit fails
+    Status write_failure_;        // guarded by mu_; once a batch write failed, commits fail
+    Status sync_failure_;         // guarded by mu_; once a flush failed, nothing is durable
     bool stopping_ = false;       // guarded by mu_
     std::condition_variable sync_wanted_;
     std::condition_variable synced_;

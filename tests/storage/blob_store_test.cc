@@ -133,6 +133,28 @@ TEST_F(BlobStoreTest, ContentPastTheLimitIsRefusedAsBodyTooLarge) {
     EXPECT_EQ(s.reason(), "body-too-large");
 }
 
+TEST_F(BlobStoreTest, AnnouncedSizePastTheLimitIsRefusedBeforeAnyByte) {
+    auto writer = store_->NewWriter(4, 5);
+
+    ASSERT_FALSE(writer.ok());
+    EXPECT_EQ(writer.status().reason(), "body-too-large");
+    EXPECT_EQ(TmpFiles(), 0u);
+}
+
+TEST(BlobStoreReserve, WritesAreRefusedBeforeTheyWouldUseTheReserve) {
+    TempDir dir;
+    auto store = BlobStore::Open(dir.Sub("blobs"), uint64_t{1} << 62);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+    auto announced = (*store)->NewWriter(1 << 30, 10);
+    auto unannounced = (*store)->NewWriter(1 << 30);
+
+    ASSERT_FALSE(announced.ok());
+    EXPECT_EQ(announced.status().reason(), "disk-full");
+    ASSERT_FALSE(unannounced.ok());
+    EXPECT_EQ(unannounced.status().reason(), "disk-full");
+}
+
 TEST_F(BlobStoreTest, DestroyingAnUnfinishedWriterLeavesNoTemporaryFile) {
     {
         auto writer = store_->NewWriter(1 << 20);

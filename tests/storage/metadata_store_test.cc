@@ -364,5 +364,42 @@ TEST(FromLevelDb, IoErrorOnAPathContainingLockIsNotReportedAsLocked) {
     EXPECT_EQ(s.reason(), "");
 }
 
+// A reserve larger than any disk: every file system is "full" as far as ordinary commits go.
+constexpr uint64_t kReserveOfAnyDisk = uint64_t{1} << 62;
+
+TEST(MetadataStoreReserve, OrdinaryCommitsStopAtTheReserveAndReadAuditsGoOn) {
+    TempDir dir;
+    MetadataStoreOptions options;
+    options.reserve_bytes = kReserveOfAnyDisk;
+    auto store = MetadataStore::Open(dir.Sub("meta"), options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto put = [](const std::string& key) {
+        return [key](Txn& txn) {
+            txn.Put(key, "x");
+            return Status::Ok();
+        };
+    };
+
+    Status refused = (*store)->Commit(put("o/1"));
+    Status allowed = (*store)->Commit(put("a/1"), Room::kMayUseReserve);
+
+    EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+    EXPECT_EQ(refused.reason(), "disk-full");
+    AKTENWERK_EXPECT_OK(allowed);
+    EXPECT_FALSE((*(*store)->Get("o/1")).has_value());
+    EXPECT_TRUE((*(*store)->Get("a/1")).has_value());
+}
+
+TEST(SpaceReserve, ZeroReserveAlwaysHasRoomAndTheRoomCountsTheIncomingBytes) {
+    TempDir dir;
+    auto free = FreeBytes(dir.path());
+    ASSERT_TRUE(free.ok()) << free.status().ToString();
+
+    AKTENWERK_EXPECT_OK(SpaceReserve(dir.path(), 0).CheckRoom(uint64_t{1} << 62));
+    AKTENWERK_EXPECT_OK(SpaceReserve(dir.path(), 1).CheckRoom(0));
+    EXPECT_EQ(SpaceReserve(dir.path(), 1).CheckRoom(*free).reason(), "disk-full");
+    EXPECT_EQ(SpaceReserve(dir.path(), kReserveOfAnyDisk).CheckRoom(0).reason(), "disk-full");
+}
+
 }  // namespace
 }  // namespace aktenwerk::storage
