@@ -122,8 +122,8 @@ Result<std::vector<PlanUnit>> ParseAktenplanCsv(std::string_view text) {
 
     // Quoted fields may span lines: advance by the line breaks each record consumed.
     auto breaks = [&](size_t from, size_t to) {
-        return static_cast<size_t>(std::count(text.begin() + from,
-                                              text.begin() + std::min(to, text.size()), '\n'));
+        return static_cast<size_t>(
+            std::count(text.begin() + from, text.begin() + std::min(to, text.size()), '\n'));
     };
     std::vector<PlanUnit> out;
     size_t line = 1 + breaks(0, pos);
@@ -134,7 +134,7 @@ Result<std::vector<PlanUnit>> ParseAktenplanCsv(std::string_view text) {
         if (out.size() >= kMaxUnits) return InvalidArgumentError("the plan has too many units");
         auto field = [&](int col) {
             return col >= 0 && static_cast<size_t>(col) < record->size() ? (*record)[col]
-                                                                          : std::string();
+                                                                         : std::string();
         };
         PlanUnit unit{field(col_kz), field(col_titel), field(col_beschreibung), field(col_eltern)};
         if (unit.kennzeichen.empty()) {

@@ -47,8 +47,7 @@ Result<AktenzeichenPattern> AktenzeichenPattern::Parse(std::string_view pattern)
             has_nummer = true;
         } else {
             return InvalidArgumentError("Aktenzeichen pattern: unknown placeholder '{" +
-                                        std::string(name) + "}' at position " +
-                                        std::to_string(i));
+                                        std::string(name) + "}' at position " + std::to_string(i));
         }
         if (!literal.empty()) out.parts_.emplace_back(std::move(literal));
         literal.clear();
@@ -57,8 +56,7 @@ Result<AktenzeichenPattern> AktenzeichenPattern::Parse(std::string_view pattern)
     }
     if (!literal.empty()) out.parts_.emplace_back(std::move(literal));
     if (!has_kennzeichen || !has_nummer) {
-        return InvalidArgumentError(
-            "Aktenzeichen pattern must contain {kennzeichen} and {nummer}");
+        return InvalidArgumentError("Aktenzeichen pattern must contain {kennzeichen} and {nummer}");
     }
     return out;
 }
@@ -74,7 +72,9 @@ std::string AktenzeichenPattern::Format(std::string_view kennzeichen, uint64_t n
         const auto& p = std::get<Placeholder>(part);
         char buf[32];
         switch (p.field) {
-            case Field::kKennzeichen: out += kennzeichen; break;
+            case Field::kKennzeichen:
+                out += kennzeichen;
+                break;
             case Field::kJahr:
                 std::snprintf(buf, sizeof(buf), "%04d", jahr);
                 out += buf;

@@ -15,7 +15,7 @@ namespace aktenwerk::dms {
 // {nummer} or {nummer:N} (zero-padded to N digits, N 1..9), {jahr}. Everything else is
 // literal text; "{{" and "}}" stand for braces. Immutable and thread-safe after Parse.
 class AktenzeichenPattern {
-public:
+  public:
     // The default of DESIGN.md: "32.10.01-0042/2026".
     static constexpr std::string_view kDefault = "{kennzeichen}-{nummer:4}/{jahr}";
 
@@ -28,7 +28,7 @@ public:
 
     std::string Format(std::string_view kennzeichen, uint64_t nummer, int jahr) const;
 
-private:
+  private:
     enum class Field { kKennzeichen, kNummer, kJahr };
     struct Placeholder {
         Field field;

@@ -17,8 +17,8 @@ namespace aktenwerk::dms {
 // entry, its per-object index entry and the new head. Transactions run serially (see
 // MetadataStore::Commit), so the chain has no gaps or forks.
 Status AppendAudit(storage::Txn& txn, int64_t zeit, std::string_view akteur,
-                   std::string_view objekt_id, std::string_view aktion,
-                   nlohmann::json vorher, nlohmann::json nachher);
+                   std::string_view objekt_id, std::string_view aktion, nlohmann::json vorher,
+                   nlohmann::json nachher);
 
 // The chain hash of an entry: SHA-256 over the previous hash and the entry's JSON without
 // its own hash, as lower-case hex.

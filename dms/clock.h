@@ -11,7 +11,7 @@ namespace aktenwerk::dms {
 
 // Thread-safe.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Milliseconds since the Unix epoch.
     virtual int64_t NowMillis() const = 0;
@@ -21,21 +21,21 @@ public:
 
 // The real clock.
 class SystemClock final : public Clock {
-public:
+  public:
     int64_t NowMillis() const override;
     CivilDate Today() const override;
 };
 
 // A clock tests set by hand. Starts at 2026-03-15 09:00 UTC.
 class ManualClock final : public Clock {
-public:
+  public:
     int64_t NowMillis() const override { return millis_.load(); }
     CivilDate Today() const override;
     void SetMillis(int64_t millis) { millis_.store(millis); }
     void SetToday(CivilDate date);
     void Advance(int64_t millis) { millis_.fetch_add(millis); }
 
-private:
+  private:
     std::atomic<int64_t> millis_{1773565200000};
 };
 

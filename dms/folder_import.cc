@@ -45,8 +45,8 @@ Status Walk(Repository& repo, const Principal& p, const std::string& parent_id,
                 ++report->failed;
                 continue;
             }
-            auto created = repo.CreateDokument(p, parent_id, nlohmann::json::object(),
-                                               **source, NewVersion{name, true, ""});
+            auto created = repo.CreateDokument(p, parent_id, nlohmann::json::object(), **source,
+                                               NewVersion{name, true, ""});
             if (!created.ok()) {
                 const StatusCode code = created.status().code();
                 if (code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) {

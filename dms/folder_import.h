@@ -26,23 +26,23 @@ Result<FolderImportReport> ImportFolder(
 
 // Reads a file from disk as version content.
 class FileContentSource final : public ContentSource {
-public:
+  public:
     static Result<std::unique_ptr<FileContentSource>> Open(const std::string& path);
     ~FileContentSource() override;
     Result<size_t> Read(char* buf, size_t n) override;
 
-private:
+  private:
     explicit FileContentSource(int fd) : fd_(fd) {}
     int fd_;
 };
 
 // Serves a string as version content (demo data, tests).
 class StringContentSource final : public ContentSource {
-public:
+  public:
     explicit StringContentSource(std::string data) : data_(std::move(data)) {}
     Result<size_t> Read(char* buf, size_t n) override;
 
-private:
+  private:
     std::string data_;
     size_t pos_ = 0;
 };

@@ -41,9 +41,7 @@ inline std::string AktenCounter(std::string_view unit_id, int year) {
 inline constexpr std::string_view kAuditPrefix = "a/";
 inline std::string Audit(uint64_t seq) { return "a/" + storage::SortableNumber(seq); }
 inline constexpr std::string_view kAuditHead = "m/audit-head";
-inline std::string AuditByObjektPrefix(std::string_view id) {
-    return "h/" + std::string(id) + "/";
-}
+inline std::string AuditByObjektPrefix(std::string_view id) { return "h/" + std::string(id) + "/"; }
 inline std::string AuditByObjekt(std::string_view id, uint64_t seq) {
     return AuditByObjektPrefix(id) + storage::SortableNumber(seq);
 }

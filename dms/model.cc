@@ -35,10 +35,14 @@ T GetNumber(const json& j, const char* key) {
 
 std::string_view KindName(Kind kind) {
     switch (kind) {
-        case Kind::kAktenplaneinheit: return "aktenplaneinheit";
-        case Kind::kAkte: return "akte";
-        case Kind::kVorgang: return "vorgang";
-        case Kind::kDokument: return "dokument";
+        case Kind::kAktenplaneinheit:
+            return "aktenplaneinheit";
+        case Kind::kAkte:
+            return "akte";
+        case Kind::kVorgang:
+            return "vorgang";
+        case Kind::kDokument:
+            return "dokument";
     }
     return "akte";
 }
@@ -192,11 +196,16 @@ Result<Version> VersionFromJson(const json& j) {
 }
 
 json ToJson(const AuditEntry& e) {
-    return {{"seq", e.seq},         {"zeit", FormatTimestamp(e.zeit)},
-            {"zeit_ms", e.zeit},    {"akteur", e.akteur},
-            {"objekt_id", e.objekt_id}, {"aktion", e.aktion},
-            {"vorher", e.vorher},   {"nachher", e.nachher},
-            {"vorheriger_hash", e.vorheriger_hash}, {"hash", e.hash}};
+    return {{"seq", e.seq},
+            {"zeit", FormatTimestamp(e.zeit)},
+            {"zeit_ms", e.zeit},
+            {"akteur", e.akteur},
+            {"objekt_id", e.objekt_id},
+            {"aktion", e.aktion},
+            {"vorher", e.vorher},
+            {"nachher", e.nachher},
+            {"vorheriger_hash", e.vorheriger_hash},
+            {"hash", e.hash}};
 }
 
 Result<AuditEntry> AuditEntryFromJson(const json& j) {

@@ -49,8 +49,8 @@ std::string NewId() {
 char KindChar(Kind kind) { return static_cast<char>('0' + static_cast<int>(kind)); }
 
 std::string ChildKey(const Objekt& o) {
-    std::string sort = o.kind == Kind::kAktenplaneinheit ? o.kennzeichen
-                                                         : storage::SortableNumber(o.sequenz);
+    std::string sort =
+        o.kind == Kind::kAktenplaneinheit ? o.kennzeichen : storage::SortableNumber(o.sequenz);
     return keys::Child(o.parent_id, KindChar(o.kind), sort, o.id);
 }
 
@@ -70,7 +70,8 @@ Result<uint64_t> NextSequenz(storage::Txn& txn) {
 // Loads an object through anything with Get(key) (a Txn or the store).
 template <typename Reader>
 Result<Objekt> LoadFrom(const Reader& reader, std::string_view id) {
-    if (id.empty() || id.size() > 64) return NotFoundError("object '" + std::string(id) + "' not found");
+    if (id.empty() || id.size() > 64)
+        return NotFoundError("object '" + std::string(id) + "' not found");
     AKTENWERK_ASSIGN_OR_RETURN(auto raw, reader.Get(keys::Objekt(id)));
     if (!raw) return NotFoundError("object " + std::string(id) + " not found");
     AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
@@ -83,7 +84,8 @@ void PutObjekt(storage::Txn& txn, const Objekt& o) {
 
 bool AllowedParent(Kind child, std::optional<Kind> parent) {
     switch (child) {
-        case Kind::kAktenplaneinheit: return !parent || *parent == Kind::kAktenplaneinheit;
+        case Kind::kAktenplaneinheit:
+            return !parent || *parent == Kind::kAktenplaneinheit;
         case Kind::kAkte:
             return parent && (*parent == Kind::kAktenplaneinheit || *parent == Kind::kAkte);
         case Kind::kVorgang:
@@ -103,9 +105,9 @@ Status CheckWritable(const Reader& reader, const Objekt& o) {
         if (current.closed()) {
             std::string name = current.kind == Kind::kAkte ? "Akte " + current.aktenzeichen
                                                            : "Vorgang " + current.id;
-            return FailedPreconditionError(name + " is closed (zdA " + current.zda->ToString() +
-                                               "); reopen it first",
-                                           "closed");
+            return FailedPreconditionError(
+                name + " is closed (zdA " + current.zda->ToString() + "); reopen it first",
+                "closed");
         }
         if (current.kind == Kind::kAktenplaneinheit || current.parent_id == kRootId) {
             return Status::Ok();
@@ -124,16 +126,16 @@ Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string
         seq = j.get<uint64_t>() + 1;
     }
     // TODO(#3): the indexer drains this outbox; until it exists, entries accumulate.
-    txn.Put(keys::Outbox(seq), storage::EncodeValue({{"objekt_id", objekt_id},
-                                                     {"aktion", aktion},
-                                                     {"version", version}}));
+    txn.Put(
+        keys::Outbox(seq),
+        storage::EncodeValue({{"objekt_id", objekt_id}, {"aktion", aktion}, {"version", version}}));
     txn.Put(std::string(keys::kOutboxHead), storage::EncodeValue(seq));
     return Status::Ok();
 }
 
 Status Unknown(std::string_view field, Kind kind) {
     return InvalidArgumentError("field '" + std::string(field) + "' is not known for " +
-                                std::string(KindName(kind)) + " or cannot be set",
+                                    std::string(KindName(kind)) + " or cannot be set",
                                 "unknown-field");
 }
 
@@ -241,9 +243,12 @@ Status CheckRequired(const Objekt& o) {
 
 std::string Bezeichnung(const Objekt& o) {
     switch (o.kind) {
-        case Kind::kAktenplaneinheit: return o.kennzeichen;
-        case Kind::kAkte: return o.aktenzeichen;
-        default: return o.betreff;
+        case Kind::kAktenplaneinheit:
+            return o.kennzeichen;
+        case Kind::kAkte:
+            return o.aktenzeichen;
+        default:
+            return o.betreff;
     }
 }
 
@@ -273,8 +278,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
     metadata_options.reserve_bytes = options.reserve_bytes;
     AKTENWERK_ASSIGN_OR_RETURN(auto metadata,
                                storage::MetadataStore::Open(data_dir + "/meta", metadata_options));
-    AKTENWERK_ASSIGN_OR_RETURN(auto blobs,
-                               storage::BlobStore::Open(data_dir + "/blobs", options.reserve_bytes));
+    AKTENWERK_ASSIGN_OR_RETURN(
+        auto blobs, storage::BlobStore::Open(data_dir + "/blobs", options.reserve_bytes));
 
     AKTENWERK_ASSIGN_OR_RETURN(auto format, metadata->Get(std::string(keys::kFormat)));
     if (format) {
@@ -302,8 +307,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
         }));
     if (removed > 0) Log().Info("recovery removed orphans", "files=" + std::to_string(removed));
 
-    return std::unique_ptr<Repository>(new Repository(std::move(metadata), std::move(blobs),
-                                                      std::move(pattern), options, clock));
+    return std::unique_ptr<Repository>(
+        new Repository(std::move(metadata), std::move(blobs), std::move(pattern), options, clock));
 }
 
 Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
@@ -360,8 +365,7 @@ Status Repository::CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
                 parent.teilakten_zaehler += 1;
                 o.aktenzeichen =
                     parent.aktenzeichen + "-" + std::to_string(parent.teilakten_zaehler);
-                AKTENWERK_ASSIGN_OR_RETURN(auto clash,
-                                           txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
+                AKTENWERK_ASSIGN_OR_RETURN(auto clash, txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
                 if (!clash) break;
             }
             Touch(parent, p, now);
@@ -377,8 +381,8 @@ Status Repository::CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
             }
             // Numbers are never reused; skip any that a moved-in Akte already carries.
             while (true) {
-                o.aktenzeichen = pattern_.Format(parent.kennzeichen, ++number,
-                                                 clock_->Today().year);
+                o.aktenzeichen =
+                    pattern_.Format(parent.kennzeichen, ++number, clock_->Today().year);
                 AKTENWERK_ASSIGN_OR_RETURN(auto clash, txn.Get(keys::Aktenzeichen(o.aktenzeichen)));
                 if (!clash) break;
             }
@@ -407,7 +411,7 @@ Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_vie
 }
 
 Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
-                                                const std::vector<PlanUnit>& units) {
+                                                 const std::vector<PlanUnit>& units) {
     ImportReport report;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         report = {};
@@ -445,8 +449,8 @@ Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
 }
 
 Result<Repository::StoredBlob> Repository::WriteBlob(ContentSource& content) {
-    AKTENWERK_ASSIGN_OR_RETURN(
-        auto writer, blobs_->NewWriter(options_.max_content_bytes, content.size_hint().value_or(0)));
+    AKTENWERK_ASSIGN_OR_RETURN(auto writer, blobs_->NewWriter(options_.max_content_bytes,
+                                                              content.size_hint().value_or(0)));
     std::vector<char> buf(256 * 1024);
     while (true) {
         AKTENWERK_ASSIGN_OR_RETURN(size_t n, content.Read(buf.data(), buf.size()));
@@ -585,9 +589,9 @@ Result<Objekt> Repository::Update(const Principal& p, std::string_view id, const
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
         if (expected_revision != 0 && expected_revision != o.revision) {
-            return FailedPreconditionError("object changed since revision " +
-                                               std::to_string(expected_revision),
-                                           "revision-mismatch");
+            return FailedPreconditionError(
+                "object changed since revision " + std::to_string(expected_revision),
+                "revision-mismatch");
         }
         AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, o));
         const Objekt before = o;
@@ -595,8 +599,9 @@ Result<Objekt> Repository::Update(const Principal& p, std::string_view id, const
         if (o.kind == Kind::kAktenplaneinheit && o.kennzeichen != before.kennzeichen) {
             AKTENWERK_ASSIGN_OR_RETURN(auto taken, txn.Get(keys::Kennzeichen(o.kennzeichen)));
             if (taken) {
-                return AlreadyExistsError("Kennzeichen " + o.kennzeichen + " is already in the plan",
-                                          "duplicate-kennzeichen");
+                return AlreadyExistsError(
+                    "Kennzeichen " + o.kennzeichen + " is already in the plan",
+                    "duplicate-kennzeichen");
             }
             txn.Delete(keys::Kennzeichen(before.kennzeichen));
             txn.Put(keys::Kennzeichen(o.kennzeichen), o.id);
@@ -627,8 +632,8 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
             AKTENWERK_ASSIGN_OR_RETURN(auto old_parent, LoadFrom(txn, o.parent_id));
             AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, old_parent));
         }
-        std::string target_id = new_parent_id.empty() ? std::string(kRootId)
-                                                      : std::string(new_parent_id);
+        std::string target_id =
+            new_parent_id.empty() ? std::string(kRootId) : std::string(new_parent_id);
         if (target_id == o.parent_id) return InvalidArgumentError("object is already there");
         std::optional<Kind> target_kind;
         Objekt target;
@@ -648,9 +653,9 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
             }
         }
         if (!AllowedParent(o.kind, target_kind)) {
-            return InvalidArgumentError("a " + std::string(KindName(o.kind)) +
-                                            " cannot be placed under that parent",
-                                        "wrong-parent");
+            return InvalidArgumentError(
+                "a " + std::string(KindName(o.kind)) + " cannot be placed under that parent",
+                "wrong-parent");
         }
         const Objekt before = o;
         std::string old_bezeichnung;
@@ -701,8 +706,8 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);
         PutObjekt(txn, o);
-        AKTENWERK_RETURN_IF_ERROR(AppendAudit(txn, now, p.name, o.id, "zda", nullptr,
-                                              {{"zda", zda.ToString()}}));
+        AKTENWERK_RETURN_IF_ERROR(
+            AppendAudit(txn, now, p.name, o.id, "zda", nullptr, {{"zda", zda.ToString()}}));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
         result = o;
         return Status::Ok();
@@ -743,7 +748,8 @@ Result<Objekt> Repository::Get(const Principal& /*p*/, std::string_view id) cons
 Result<Objekt> Repository::FindByKennzeichen(const Principal& p,
                                              std::string_view kennzeichen) const {
     AKTENWERK_ASSIGN_OR_RETURN(auto id, metadata_->Get(keys::Kennzeichen(kennzeichen)));
-    if (!id) return NotFoundError("no Aktenplaneinheit with Kennzeichen " + std::string(kennzeichen));
+    if (!id)
+        return NotFoundError("no Aktenplaneinheit with Kennzeichen " + std::string(kennzeichen));
     return Get(p, *id);
 }
 
@@ -781,16 +787,16 @@ Result<ChildPage> Repository::Children(const Principal& p, std::string_view pare
     std::vector<std::string> ids;
     std::string last_key;
     bool more = false;
-    AKTENWERK_RETURN_IF_ERROR(metadata_->Scan(prefix, cursor, limit + 1,
-                                              [&](std::string_view key, auto) {
-        if (ids.size() == limit) {
-            more = true;
-            return false;
-        }
-        ids.emplace_back(key.substr(key.rfind('/') + 1));
-        last_key = key;
-        return true;
-    }));
+    AKTENWERK_RETURN_IF_ERROR(
+        metadata_->Scan(prefix, cursor, limit + 1, [&](std::string_view key, auto) {
+            if (ids.size() == limit) {
+                more = true;
+                return false;
+            }
+            ids.emplace_back(key.substr(key.rfind('/') + 1));
+            last_key = key;
+            return true;
+        }));
     ChildPage page;
     for (const auto& child_id : ids) {
         AKTENWERK_ASSIGN_OR_RETURN(auto child, Load(child_id));
@@ -808,17 +814,17 @@ Result<std::vector<Version>> Repository::Versions(const Principal& p,
     }
     std::vector<Version> out;
     Status decode;
-    AKTENWERK_RETURN_IF_ERROR(metadata_->Scan(keys::VersionPrefix(dokument_id), "", 0,
-                                              [&](auto, std::string_view value) {
-        auto j = storage::DecodeValue(value);
-        auto v = j.ok() ? VersionFromJson(*j) : Result<Version>(j.status());
-        if (!v.ok()) {
-            decode = v.status();
-            return false;
-        }
-        out.push_back(std::move(v).value());
-        return true;
-    }));
+    AKTENWERK_RETURN_IF_ERROR(
+        metadata_->Scan(keys::VersionPrefix(dokument_id), "", 0, [&](auto, std::string_view value) {
+            auto j = storage::DecodeValue(value);
+            auto v = j.ok() ? VersionFromJson(*j) : Result<Version>(j.status());
+            if (!v.ok()) {
+                decode = v.status();
+                return false;
+            }
+            out.push_back(std::move(v).value());
+            return true;
+        }));
     AKTENWERK_RETURN_IF_ERROR(decode);
     return out;
 }
@@ -862,9 +868,9 @@ Result<Content> Repository::OpenContent(const Principal& p, std::string_view dok
 // working there, so the content of ordinary Akten is served and the gap is logged; content
 // under a confidential Akte is refused instead, since its reads must be on record.
 Status Repository::AllowUnauditedRead(std::string_view dokument_id, const Status& audit) const {
-    const bool storage_full = (audit.code() == StatusCode::kResourceExhausted &&
-                               audit.reason() == "disk-full") ||
-                              audit.reason() == "read-only";
+    const bool storage_full =
+        (audit.code() == StatusCode::kResourceExhausted && audit.reason() == "disk-full") ||
+        audit.reason() == "read-only";
     if (!storage_full) return audit.WithContext("audit content read");
     AKTENWERK_ASSIGN_OR_RETURN(auto current, Load(dokument_id));
     for (size_t depth = 0; depth < kMaxDepth && current.kind != Kind::kAktenplaneinheit; ++depth) {

@@ -40,7 +40,7 @@ struct RepositoryOptions {
 // A stream of bytes to store as a version. Read returns the number of bytes copied into
 // `buf` (0 at the end) or an error (a truncated upload).
 class ContentSource {
-public:
+  public:
     virtual ~ContentSource() = default;
     virtual Result<size_t> Read(char* buf, size_t n) = 0;
     // The exact number of bytes that will be read, when known in advance (an announced
@@ -74,7 +74,7 @@ struct ChildPage {
 // Thread-safe. Methods that change data return only after the change and its audit entry
 // are durable.
 class Repository {
-public:
+  public:
     // Opens (or creates) a data directory: DIR/meta (LevelDB), DIR/blobs. Refuses a directory
     // written by a newer format (kFailedPrecondition, reason "format-too-new") and removes
     // blobs left without metadata by a crash.
@@ -115,8 +115,7 @@ public:
 
     // zdA: closes an Akte or Vorgang on `date` (default today; not in the future, not before
     // the Laufzeit began).
-    Result<Objekt> Close(const Principal& p, std::string_view id,
-                         std::optional<CivilDate> date);
+    Result<Objekt> Close(const Principal& p, std::string_view id, std::optional<CivilDate> date);
     // Reopens a closed Akte or Vorgang (audited). Refused inside a closed parent.
     Result<Objekt> Reopen(const Principal& p, std::string_view id);
 
@@ -144,14 +143,12 @@ public:
     // Opens a version's content and records the read in the audit trail first. When the disk
     // is full or read-only, content outside confidential Akten is still served (the missing
     // entry is logged); confidential content is then refused with the storage error.
-    Result<Content> OpenContent(const Principal& p, std::string_view dokument_id,
-                                uint32_t nummer);
+    Result<Content> OpenContent(const Principal& p, std::string_view dokument_id, uint32_t nummer);
 
-    Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id,
-                                            uint64_t after, size_t limit) const;
+    Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id, uint64_t after,
+                                            size_t limit) const;
     // The whole audit trail; administrators only.
-    Result<std::vector<AuditEntry>> Audit(const Principal& p, uint64_t after,
-                                          size_t limit) const;
+    Result<std::vector<AuditEntry>> Audit(const Principal& p, uint64_t after, size_t limit) const;
 
     UserStore& users() { return *users_; }
     storage::MetadataStore& metadata() { return *metadata_; }
@@ -159,7 +156,7 @@ public:
     const Clock& clock() const { return *clock_; }
     const RepositoryOptions& options() const { return options_; }
 
-private:
+  private:
     struct StoredBlob;
 
     Repository(std::unique_ptr<storage::MetadataStore> metadata,

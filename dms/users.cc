@@ -62,8 +62,8 @@ Status CheckUserName(std::string_view name) {
 UserStore::UserStore(storage::MetadataStore* store, const Clock* clock)
     : store_(store), clock_(clock), cache_key_(RandomBytes(32)) {}
 
-Status UserStore::Create(const Principal& actor, std::string_view name,
-                         std::string_view password, bool admin) {
+Status UserStore::Create(const Principal& actor, std::string_view name, std::string_view password,
+                         bool admin) {
     return Store(actor, name, password, admin, /*create=*/true);
 }
 
@@ -75,8 +75,8 @@ Status UserStore::SetPassword(const Principal& actor, std::string_view name,
     return s;
 }
 
-Status UserStore::Store(const Principal& actor, std::string_view name,
-                        std::string_view password, bool admin, bool create) {
+Status UserStore::Store(const Principal& actor, std::string_view name, std::string_view password,
+                        bool admin, bool create) {
     if (!actor.admin) return PermissionDeniedError("only an administrator manages users");
     AKTENWERK_RETURN_IF_ERROR(CheckUserName(name));
     if (password.size() < 8 || password.size() > 1024) {
@@ -97,13 +97,13 @@ Status UserStore::Store(const Principal& actor, std::string_view name,
             if (!existing) return NotFoundError("user " + std::string(name) + " not found");
             AKTENWERK_ASSIGN_OR_RETURN(record, storage::DecodeValue(*existing));
         }
-        record["salt_raw"] = nlohmann::json::binary(
-            std::vector<uint8_t>(salt.begin(), salt.end()));
+        record["salt_raw"] = nlohmann::json::binary(std::vector<uint8_t>(salt.begin(), salt.end()));
         record["hash"] = hash;
         record["iterations"] = kIterations;
         txn.Put(keys::User(name), storage::EncodeValue(record));
-        return AppendAudit(txn, now, actor.name, "", create ? "benutzer-angelegt" : "passwort-geaendert",
-                           nullptr, {{"benutzer", name}, {"admin", record.value("admin", false)}});
+        return AppendAudit(txn, now, actor.name, "",
+                           create ? "benutzer-angelegt" : "passwort-geaendert", nullptr,
+                           {{"benutzer", name}, {"admin", record.value("admin", false)}});
     });
 }
 
@@ -136,8 +136,7 @@ Result<Principal> UserStore::Authenticate(std::string_view name, std::string_vie
     }
     uint32_t iterations = record.value("iterations", kIterations);
     // Unknown users cost the same hash, so timing does not tell which names exist.
-    std::string computed = Pbkdf2(password, salt.empty() ? "unknown-user-salt" : salt,
-                                  iterations);
+    std::string computed = Pbkdf2(password, salt.empty() ? "unknown-user-salt" : salt, iterations);
     if (!*raw || !ConstantTimeEqual(computed, record.value("hash", std::string()))) {
         return UnauthenticatedError("wrong user name or password");
     }

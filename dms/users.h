@@ -25,7 +25,7 @@ struct UserInfo {
 
 // Thread-safe.
 class UserStore {
-public:
+  public:
     // PBKDF2 iterations for new hashes (OWASP's figure for HMAC-SHA256).
     static constexpr uint32_t kIterations = 600'000;
 
@@ -46,7 +46,7 @@ public:
     Result<std::vector<UserInfo>> List() const;
     bool Empty() const;
 
-private:
+  private:
     Status Store(const Principal& actor, std::string_view name, std::string_view password,
                  bool admin, bool create);
 

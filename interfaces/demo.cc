@@ -15,9 +15,8 @@ std::string_view DemoAktenJson() { return embedded::kDemoAktenJson; }
 
 Result<size_t> LoadDemo(dms::Repository& repo) {
     const dms::Principal system = dms::Principal::System();
-    AKTENWERK_ASSIGN_OR_RETURN(auto existing,
-                               repo.Children(system, dms::kRootId, dms::Kind::kAktenplaneinheit,
-                                             "", 1));
+    AKTENWERK_ASSIGN_OR_RETURN(
+        auto existing, repo.Children(system, dms::kRootId, dms::Kind::kAktenplaneinheit, "", 1));
     if (!existing.items.empty()) return size_t{0};
 
     AKTENWERK_ASSIGN_OR_RETURN(auto units, dms::ParseAktenplanJson(DemoAktenplanJson()));
@@ -41,8 +40,8 @@ Result<size_t> LoadDemo(dms::Repository& repo) {
         for (const auto& v : a.value("vorgaenge", nlohmann::json::array())) {
             nlohmann::json vfields = {{"betreff", v.value("betreff", "")}};
             if (a.contains("laufzeit_beginn")) vfields["laufzeit_beginn"] = a["laufzeit_beginn"];
-            AKTENWERK_ASSIGN_OR_RETURN(
-                auto vorgang, repo.Create(system, dms::Kind::kVorgang, akte.id, vfields));
+            AKTENWERK_ASSIGN_OR_RETURN(auto vorgang,
+                                       repo.Create(system, dms::Kind::kVorgang, akte.id, vfields));
             for (const auto& d : v.value("dokumente", nlohmann::json::array())) {
                 nlohmann::json dfields = {{"betreff", d.value("betreff", "")}};
                 for (const char* key : {"absender", "dokumenttyp", "posteingangsdatum"}) {

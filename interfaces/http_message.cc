@@ -22,9 +22,8 @@ std::optional<std::string> Request::Query(const std::string& name) const {
 
 Result<std::string> Request::ReadBody(size_t limit) const {
     if (auto declared = body->content_length(); declared && *declared > limit) {
-        return ResourceExhaustedError("the body exceeds the limit of " + std::to_string(limit) +
-                                          " bytes",
-                                      "body-too-large");
+        return ResourceExhaustedError(
+            "the body exceeds the limit of " + std::to_string(limit) + " bytes", "body-too-large");
     }
     std::string out;
     char buf[16384];

@@ -18,7 +18,7 @@ namespace aktenwerk::interfaces {
 // Pulls the request body. Read returns 0 at the end of the body and an error when the
 // client disconnected or sent a malformed body. Not thread-safe.
 class BodyReader {
-public:
+  public:
     virtual ~BodyReader() = default;
     virtual Result<size_t> Read(char* buf, size_t n) = 0;
     // The declared Content-Length, if any.
@@ -31,9 +31,9 @@ struct HeaderLess {
 };
 
 struct Request {
-    std::string method;  // upper case, e.g. "GET"
-    std::string target;  // as received: path and query
-    std::string path;    // percent-decoded path
+    std::string method;                             // upper case, e.g. "GET"
+    std::string target;                             // as received: path and query
+    std::string path;                               // percent-decoded path
     std::multimap<std::string, std::string> query;  // percent-decoded; '+' is a space
     std::map<std::string, std::string, HeaderLess> headers;
     std::string remote;  // peer address
@@ -57,9 +57,9 @@ using BodyProducer = std::function<Result<size_t>(char* buf, size_t n)>;
 struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;               // used when `producer` is empty
-    BodyProducer producer;          // streams `content_length` bytes
-    uint64_t content_length = 0;    // only with a producer
+    std::string body;             // used when `producer` is empty
+    BodyProducer producer;        // streams `content_length` bytes
+    uint64_t content_length = 0;  // only with a producer
     bool close_connection = false;
 
     void SetHeader(std::string name, std::string value);

@@ -46,7 +46,7 @@ const log::Logger& Log() {
 
 // A blocking stream over a connected socket with a poll timeout on every read and write.
 class FdStream {
-public:
+  public:
     FdStream(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
 
     template <typename MutableBufferSequence>
@@ -115,7 +115,7 @@ public:
         return n;
     }
 
-private:
+  private:
     bool Wait(short events, beast::error_code& ec) {
         pollfd p{fd_, events, 0};
         while (true) {
@@ -140,7 +140,7 @@ using RequestParser = http::request_parser<http::buffer_body>;
 
 // Streams the body of the request being handled out of Beast's parser.
 class ParserBodyReader final : public BodyReader {
-public:
+  public:
     ParserBodyReader(FdStream& stream, beast::flat_buffer& buffer, RequestParser& parser)
         : stream_(stream), buffer_(buffer), parser_(parser) {
         if (auto len = parser_.content_length()) content_length_ = *len;
@@ -178,7 +178,7 @@ public:
     std::optional<uint64_t> content_length() const override { return content_length_; }
     bool failed() const { return failed_; }
 
-private:
+  private:
     FdStream& stream_;
     beast::flat_buffer& buffer_;
     RequestParser& parser_;
@@ -360,10 +360,10 @@ void HttpServer::Impl::Serve(Connection* conn) {
         }
         if (ec) {
             const bool too_large = ec == http::error::header_limit;
-            Response res = too_large ? ServerProblem(431, "header-too-large",
-                                                     "the request header is too large")
-                                     : ServerProblem(400, "malformed-request",
-                                                     "the request is not valid HTTP/1.1");
+            Response res =
+                too_large
+                    ? ServerProblem(431, "header-too-large", "the request header is too large")
+                    : ServerProblem(400, "malformed-request", "the request is not valid HTTP/1.1");
             SendResponse(stream, res, false, false);
             break;
         }
@@ -401,10 +401,9 @@ void HttpServer::Impl::Serve(Connection* conn) {
         log::Level level = res.status >= 500 ? log::Level::kWarning : log::Level::kDebug;
         if (Log().Enabled(level)) {
             Log().Write(level, "request handled",
-                        "id=" + req.request_id + " method=" + req.method +
-                            " path=" + log::Quote(req.path) + " status=" +
-                            std::to_string(res.status) + " micros=" + std::to_string(micros) +
-                            " remote=" + conn->remote);
+                        "id=" + req.request_id + " method=" + req.method + " path=" +
+                            log::Quote(req.path) + " status=" + std::to_string(res.status) +
+                            " micros=" + std::to_string(micros) + " remote=" + conn->remote);
         }
         if (!sent || !keep_alive || !MarkBusy(conn, false)) {
             unread_body = sent && !body.failed() && !parser.is_done();
@@ -446,17 +445,16 @@ Status HttpServer::Start() {
         int err = errno;
         ::freeaddrinfo(found);
         if (fd >= 0) ::close(fd);
-        return Status(StatusCode::kUnavailable,
-                      "cannot listen on " + impl_->options.host + ":" + port + ": " +
-                          std::strerror(err));
+        return Status(StatusCode::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
+                                                    port + ": " + std::strerror(err));
     }
     ::freeaddrinfo(found);
     sockaddr_storage bound{};
     socklen_t len = sizeof(bound);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-    bound_port_ = ntohs(bound.ss_family == AF_INET
-                            ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
-                            : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+    bound_port_ =
+        ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                         : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
     impl_->listen_fd = fd;
     impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
     return Status::Ok();

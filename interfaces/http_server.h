@@ -34,7 +34,7 @@ using Handler = std::function<Response(Request&)>;
 
 // Thread-safe. Start once, Stop once.
 class HttpServer {
-public:
+  public:
     HttpServer(HttpServerOptions options, Handler handler);
     ~HttpServer();
 
@@ -49,7 +49,7 @@ public:
 
     uint64_t active_connections() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     uint16_t bound_port_ = 0;

@@ -132,13 +132,13 @@ std::optional<uint64_t> ParseBytes(const std::string& text) {
     return value << shift;
 }
 
-Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args,
-                                                        const dms::Clock* clock) {
+Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args, const dms::Clock* clock) {
     if (!args.Has("data") || args.Get("data").empty()) {
         return InvalidArgumentError("--data DIR is required");
     }
     dms::RepositoryOptions options;
-    if (args.Has("aktenzeichen-muster")) options.aktenzeichen_pattern = args.Get("aktenzeichen-muster");
+    if (args.Has("aktenzeichen-muster"))
+        options.aktenzeichen_pattern = args.Get("aktenzeichen-muster");
     if (args.Has("max-inhalt")) {
         auto bytes = ParseBytes(args.Get("max-inhalt"));
         if (!bytes || *bytes == 0) {
@@ -193,9 +193,9 @@ Result<HttpServerOptions> ListenOptions(const std::string& listen) {
 }
 
 int Serve(int argc, char** argv) {
-    auto parsed = ParseArgs(argc, argv, 2, {"demo"},
-                            {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt",
-                             "reserve"});
+    auto parsed =
+        ParseArgs(argc, argv, 2, {"demo"},
+                  {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
@@ -256,11 +256,10 @@ int Import(int argc, char** argv) {
     if (!akte.ok()) akte = (*repo)->Get(p, akte_ref);
     if (!akte.ok()) return Fail("no Akte " + akte_ref);
 
-    auto report = dms::ImportFolder(**repo, p, akte->id, args.Get("from"),
-                                    [](const std::string& path, const Status& s) {
-                                        std::cerr << "skipped " << path << ": " << s.message()
-                                                  << "\n";
-                                    });
+    auto report = dms::ImportFolder(
+        **repo, p, akte->id, args.Get("from"), [](const std::string& path, const Status& s) {
+            std::cerr << "skipped " << path << ": " << s.message() << "\n";
+        });
     if (!report.ok()) return Fail(report.status().ToString());
     std::cout << "imported dokumente=" << report->dokumente << " vorgaenge=" << report->vorgaenge
               << " bytes=" << report->bytes << " skipped=" << report->failed << "\n";

@@ -104,8 +104,7 @@ std::string ContentDisposition(std::string_view disposition, std::string_view fi
     return out;
 }
 
-Result<MultipartReader> MultipartReader::Create(BodyReader* body,
-                                                std::string_view content_type) {
+Result<MultipartReader> MultipartReader::Create(BodyReader* body, std::string_view content_type) {
     auto params = Params(content_type);
     if (params.empty() || !IEquals(params.front().first, "multipart/form-data")) {
         return InvalidArgumentError("expected a multipart/form-data body");
@@ -128,7 +127,8 @@ MultipartReader::MultipartReader(BodyReader* body, std::string boundary)
 }
 
 Status MultipartReader::Fill() {
-    if (body_done_) return InvalidArgumentError("the multipart body ends before its closing boundary");
+    if (body_done_)
+        return InvalidArgumentError("the multipart body ends before its closing boundary");
     if (start_ > 0 && start_ * 2 > buffer_.size()) {
         buffer_.erase(0, start_);
         start_ = 0;
@@ -152,10 +152,10 @@ Result<size_t> MultipartReader::Read(char* buf, size_t n) {
     while (true) {
         std::string_view data(buffer_.data() + start_, Available());
         size_t found = data.find(delimiter_);
-        size_t safe = found != std::string_view::npos
-                          ? found
-                          : (data.size() >= delimiter_.size() ? data.size() - delimiter_.size() + 1
-                                                              : 0);
+        size_t safe =
+            found != std::string_view::npos
+                ? found
+                : (data.size() >= delimiter_.size() ? data.size() - delimiter_.size() + 1 : 0);
         if (found == 0) {
             in_part_ = false;
             return size_t{0};
@@ -177,8 +177,8 @@ Result<std::string> MultipartReader::ReadText(size_t limit) {
         AKTENWERK_ASSIGN_OR_RETURN(size_t n, Read(buf, sizeof(buf)));
         if (n == 0) return out;
         if (out.size() + n > limit) {
-            return ResourceExhaustedError("a form field exceeds " + std::to_string(limit) + " bytes",
-                                          "body-too-large");
+            return ResourceExhaustedError(
+                "a form field exceeds " + std::to_string(limit) + " bytes", "body-too-large");
         }
         out.append(buf, n);
     }
@@ -234,7 +234,8 @@ Result<bool> MultipartReader::NextPart(PartInfo* info) {
             std::string_view value = Trim(line.substr(colon + 1));
             if (IEquals(name, "Content-Disposition")) {
                 if (!ParseContentDisposition(value, info)) {
-                    return InvalidArgumentError("malformed Content-Disposition in a multipart part");
+                    return InvalidArgumentError(
+                        "malformed Content-Disposition in a multipart part");
                 }
                 has_disposition = true;
             } else if (IEquals(name, "Content-Type")) {
@@ -244,7 +245,8 @@ Result<bool> MultipartReader::NextPart(PartInfo* info) {
         if (eol == std::string_view::npos) break;
         headers.remove_prefix(eol + 2);
     }
-    if (!has_disposition) return InvalidArgumentError("a multipart part has no Content-Disposition");
+    if (!has_disposition)
+        return InvalidArgumentError("a multipart part has no Content-Disposition");
     Consume(header_end + 4);
     in_part_ = true;
     return true;

@@ -10,15 +10,15 @@
 namespace aktenwerk::interfaces {
 
 struct PartInfo {
-    std::string name;          // form field name
-    std::string filename;      // set for file parts (from filename* or filename)
+    std::string name;      // form field name
+    std::string filename;  // set for file parts (from filename* or filename)
     bool has_filename = false;
     std::string content_type;
 };
 
 // Not thread-safe; reads from one request body.
 class MultipartReader {
-public:
+  public:
     // Takes the boundary from a "multipart/form-data; boundary=..." Content-Type.
     // kInvalidArgument when there is none or it is longer than 70 characters.
     static Result<MultipartReader> Create(BodyReader* body, std::string_view content_type);
@@ -34,7 +34,7 @@ public:
     // Reads the rest of the current part as text, at most `limit` bytes.
     Result<std::string> ReadText(size_t limit);
 
-private:
+  private:
     MultipartReader(BodyReader* body, std::string boundary);
     Status Fill();
     size_t Available() const { return buffer_.size() - start_; }

@@ -9,40 +9,64 @@ namespace aktenwerk::interfaces {
 
 int HttpStatusFor(const Status& s) {
     switch (s.code()) {
-        case StatusCode::kOk: return 200;
-        case StatusCode::kNotFound: return 404;
-        case StatusCode::kAlreadyExists: return 409;
-        case StatusCode::kInvalidArgument: return 400;
-        case StatusCode::kFailedPrecondition: return s.reason() == "revision-mismatch" ? 412 : 409;
-        case StatusCode::kPermissionDenied: return 403;
-        case StatusCode::kUnauthenticated: return 401;
+        case StatusCode::kOk:
+            return 200;
+        case StatusCode::kNotFound:
+            return 404;
+        case StatusCode::kAlreadyExists:
+            return 409;
+        case StatusCode::kInvalidArgument:
+            return 400;
+        case StatusCode::kFailedPrecondition:
+            return s.reason() == "revision-mismatch" ? 412 : 409;
+        case StatusCode::kPermissionDenied:
+            return 403;
+        case StatusCode::kUnauthenticated:
+            return 401;
         case StatusCode::kResourceExhausted:
             if (s.reason() == "body-too-large") return 413;
             if (s.reason() == "disk-full") return 507;
             return 503;
-        case StatusCode::kCorruption: return 500;
-        case StatusCode::kUnavailable: return 503;
-        case StatusCode::kInternal: return 500;
+        case StatusCode::kCorruption:
+            return 500;
+        case StatusCode::kUnavailable:
+            return 503;
+        case StatusCode::kInternal:
+            return 500;
     }
     return 500;
 }
 
 std::string_view StatusTitle(int status) {
     switch (status) {
-        case 400: return "Invalid request";
-        case 401: return "Authentication required";
-        case 403: return "Not allowed";
-        case 404: return "Not found";
-        case 405: return "Method not allowed";
-        case 409: return "Conflict with the current state";
-        case 412: return "Precondition failed";
-        case 413: return "Request body too large";
-        case 415: return "Unsupported media type";
-        case 416: return "Range not satisfiable";
-        case 431: return "Request header fields too large";
-        case 503: return "Service unavailable";
-        case 507: return "Insufficient storage";
-        default: return "Internal error";
+        case 400:
+            return "Invalid request";
+        case 401:
+            return "Authentication required";
+        case 403:
+            return "Not allowed";
+        case 404:
+            return "Not found";
+        case 405:
+            return "Method not allowed";
+        case 409:
+            return "Conflict with the current state";
+        case 412:
+            return "Precondition failed";
+        case 413:
+            return "Request body too large";
+        case 415:
+            return "Unsupported media type";
+        case 416:
+            return "Range not satisfiable";
+        case 431:
+            return "Request header fields too large";
+        case 503:
+            return "Service unavailable";
+        case 507:
+            return "Insufficient storage";
+        default:
+            return "Internal error";
     }
 }
 

@@ -18,8 +18,8 @@
 namespace aktenwerk::interfaces {
 namespace {
 
-using nlohmann::json;
 using dms::Kind;
+using nlohmann::json;
 
 constexpr int kMaxJsonDepth = 32;
 
@@ -97,10 +97,14 @@ Result<json> ParseJson(std::string_view text) {
 
 std::string_view CollectionOf(Kind kind) {
     switch (kind) {
-        case Kind::kAktenplaneinheit: return "/api/v1/aktenplan/einheiten/";
-        case Kind::kAkte: return "/api/v1/akten/";
-        case Kind::kVorgang: return "/api/v1/vorgaenge/";
-        case Kind::kDokument: return "/api/v1/dokumente/";
+        case Kind::kAktenplaneinheit:
+            return "/api/v1/aktenplan/einheiten/";
+        case Kind::kAkte:
+            return "/api/v1/akten/";
+        case Kind::kVorgang:
+            return "/api/v1/vorgaenge/";
+        case Kind::kDokument:
+            return "/api/v1/dokumente/";
     }
     return "/api/v1/akten/";
 }
@@ -172,19 +176,19 @@ std::string Base64Decode(std::string_view in) {
 
 // Reads version content from the request body (raw upload).
 class BodySource final : public dms::ContentSource {
-public:
+  public:
     explicit BodySource(BodyReader* body) : body_(body) {}
     Result<size_t> Read(char* buf, size_t n) override { return body_->Read(buf, n); }
     std::optional<uint64_t> size_hint() const override { return body_->content_length(); }
 
-private:
+  private:
     BodyReader* body_;
 };
 
 // Reads version content from the file part of a multipart body, and makes sure nothing but
 // the closing boundary follows it.
 class PartSource final : public dms::ContentSource {
-public:
+  public:
     explicit PartSource(MultipartReader* reader) : reader_(reader) {}
     Result<size_t> Read(char* buf, size_t n) override {
         AKTENWERK_ASSIGN_OR_RETURN(size_t got, reader_->Read(buf, n));
@@ -192,13 +196,14 @@ public:
         PartInfo next;
         AKTENWERK_ASSIGN_OR_RETURN(bool more, reader_->NextPart(&next));
         if (more) {
-            return InvalidArgumentError("form fields must come before the file part, and only "
-                                        "one file may be sent");
+            return InvalidArgumentError(
+                "form fields must come before the file part, and only "
+                "one file may be sent");
         }
         return size_t{0};
     }
 
-private:
+  private:
     MultipartReader* reader_;
 };
 
@@ -357,8 +362,8 @@ Result<dms::Principal> RestApi::Authenticate(const Request& req) {
     std::string decoded = Base64Decode(std::string_view(header).substr(6));
     size_t colon = decoded.find(':');
     if (colon == std::string::npos) return UnauthenticatedError("malformed Basic credentials");
-    auto principal = repo_->users().Authenticate(decoded.substr(0, colon),
-                                                 decoded.substr(colon + 1));
+    auto principal =
+        repo_->users().Authenticate(decoded.substr(0, colon), decoded.substr(colon + 1));
     if (!principal.ok() && principal.status().code() == StatusCode::kUnauthenticated) {
         failed_logins_.fetch_add(1);
         // TODO(#6): throttle repeated failures per account and address.
@@ -476,14 +481,14 @@ Response RestApi::GetAktenplan(Call& c) {
     // The whole plan as a nested tree; plans have hundreds of units, not millions.
     constexpr size_t kMaxUnits = 20'000;
     size_t count = 0;
-    std::function<Result<json>(const std::string&, int)> level =
-        [&](const std::string& parent, int depth) -> Result<json> {
+    std::function<Result<json>(const std::string&, int)> level = [&](const std::string& parent,
+                                                                     int depth) -> Result<json> {
         json list = json::array();
         std::string cursor;
         do {
-            AKTENWERK_ASSIGN_OR_RETURN(auto page, repo_->Children(c.principal, parent,
-                                                                  Kind::kAktenplaneinheit,
-                                                                  cursor, 1000));
+            AKTENWERK_ASSIGN_OR_RETURN(
+                auto page,
+                repo_->Children(c.principal, parent, Kind::kAktenplaneinheit, cursor, 1000));
             for (const auto& unit : page.items) {
                 if (++count > kMaxUnits) {
                     return InvalidArgumentError(
@@ -551,14 +556,13 @@ Result<std::string> TakeParent(dms::Repository* repo, const dms::Principal& p, j
 
 }  // namespace
 
-static Response CreateFromJson(dms::Repository* repo, const Request& req,
-                               const dms::Principal& p, Kind kind, size_t limit) {
+static Response CreateFromJson(dms::Repository* repo, const Request& req, const dms::Principal& p,
+                               Kind kind, size_t limit) {
     auto text = req.ReadBody(limit);
     if (!text.ok()) return Problem(text.status(), req);
     auto body = ParseJson(*text);
     if (!body.ok()) return Problem(body.status(), req);
-    auto parent = TakeParent(repo, p, *body, kind == Kind::kAktenplaneinheit,
-                             kind == Kind::kAkte);
+    auto parent = TakeParent(repo, p, *body, kind == Kind::kAktenplaneinheit, kind == Kind::kAkte);
     if (!parent.ok()) return Problem(parent.status(), req);
     auto created = repo->Create(p, kind, *parent, *body);
     if (!created.ok()) return Problem(created.status(), req);
@@ -575,8 +579,7 @@ Response RestApi::CreateAkte(Call& c) {
 }
 
 Response RestApi::CreateVorgang(Call& c) {
-    return CreateFromJson(repo_, c.req, c.principal, Kind::kVorgang,
-                          options_.json_body_limit);
+    return CreateFromJson(repo_, c.req, c.principal, Kind::kVorgang, options_.json_body_limit);
 }
 
 namespace {
@@ -654,8 +657,7 @@ Status RawVersion(const Request& req, dms::NewVersion* nv) {
 Response RestApi::CreateDokument(Call& c) {
     const Request& req = c.req;
     if (IsJson(req)) {
-        return CreateFromJson(repo_, req, c.principal, Kind::kDokument,
-                              options_.json_body_limit);
+        return CreateFromJson(repo_, req, c.principal, Kind::kDokument, options_.json_body_limit);
     }
     json fields = json::object();
     dms::NewVersion nv;
@@ -732,8 +734,8 @@ Response RestApi::GetObjekt(Call& c) {
         pfad.push_back({{"id", o.id},
                         {"typ", dms::KindName(o.kind)},
                         {"bezeichnung", o.kind == Kind::kAktenplaneinheit ? o.kennzeichen
-                                        : o.kind == Kind::kAkte          ? o.aktenzeichen
-                                                                         : o.betreff}});
+                                        : o.kind == Kind::kAkte           ? o.aktenzeichen
+                                                                          : o.betreff}});
     }
     j["pfad"] = std::move(pfad);
     return JsonResponse(200, j);
@@ -827,8 +829,8 @@ Response RestApi::ChildrenTyped(Call& c) {
         }
         limit = *n;
     }
-    auto page = repo_->Children(c.principal, c.id(), kind, c.req.Query("cursor").value_or(""),
-                                limit);
+    auto page =
+        repo_->Children(c.principal, c.id(), kind, c.req.Query("cursor").value_or(""), limit);
     if (!page.ok()) return Problem(page.status(), c.req);
     json items = json::array();
     for (const auto& child : page->items) items.push_back(ObjektJson(child));
@@ -881,8 +883,8 @@ Response RestApi::AddVersion(Call& c) {
     }
     if (!added.ok()) return Problem(added.status(), c.req);
     Response res = JsonResponse(201, dms::ToJson(*added));
-    res.SetHeader("Location", "/api/v1/dokumente/" + c.id() + "/versionen/" +
-                                  std::to_string(added->nummer));
+    res.SetHeader("Location",
+                  "/api/v1/dokumente/" + c.id() + "/versionen/" + std::to_string(added->nummer));
     return res;
 }
 
@@ -910,9 +912,8 @@ Response RestApi::GetContent(Call& c) {
     auto version = repo_->GetVersion(c.principal, c.id(), nummer);
     if (!version.ok()) return Problem(version.status(), c.req);
     const std::string etag = "\"" + version->sha256 + "\"";
-    const std::string disposition =
-        ContentDisposition(c.req.Query("download") == "inline" ? "inline" : "attachment",
-                           version->dateiname);
+    const std::string disposition = ContentDisposition(
+        c.req.Query("download") == "inline" ? "inline" : "attachment", version->dateiname);
     Response res;
     res.SetHeader("ETag", etag);
     res.SetHeader("Accept-Ranges", "bytes");
@@ -990,8 +991,8 @@ Response RestApi::CreateUser(Call& c) {
     }
     bool admin = admin_field != body->end() && admin_field->get<bool>();
     std::string name = (*body)["name"];
-    Status s = repo_->users().Create(c.principal, name, (*body)["passwort"].get<std::string>(),
-                                     admin);
+    Status s =
+        repo_->users().Create(c.principal, name, (*body)["passwort"].get<std::string>(), admin);
     if (!s.ok()) return Problem(s, c.req);
     return JsonResponse(201, {{"name", name}, {"admin", admin}});
 }

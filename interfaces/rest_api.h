@@ -16,8 +16,8 @@
 namespace aktenwerk::interfaces {
 
 struct RestApiOptions {
-    size_t json_body_limit = 1 << 20;       // bodies of JSON requests
-    size_t import_body_limit = 16 << 20;    // Aktenplan import (CSV or JSON)
+    size_t json_body_limit = 1 << 20;     // bodies of JSON requests
+    size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV or JSON)
     std::string realm = "Aktenwerk";
 };
 
@@ -30,7 +30,7 @@ struct RouteInfo {
 
 // Thread-safe: Handle may run on many connection threads at once.
 class RestApi {
-public:
+  public:
     RestApi(dms::Repository* repo, RestApiOptions options);
     ~RestApi();
 
@@ -43,7 +43,7 @@ public:
     // The OpenAPI 3 document served at /api/v1/openapi.json.
     static std::string_view OpenApiDocument();
 
-private:
+  private:
     struct Route;
     struct Call;
     using Method = Response (RestApi::*)(Call&);

@@ -173,8 +173,7 @@ Result<size_t> BlobReader::ReadAt(uint64_t offset, void* buf, size_t n) const {
     }
 }
 
-Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir,
-                                                   uint64_t reserve_bytes) {
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir, uint64_t reserve_bytes) {
     std::error_code ec;
     fs::create_directories(fs::path(dir) / "tmp", ec);
     if (ec) return ErrnoError("create blob folder " + dir, ec.value());

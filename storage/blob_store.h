@@ -26,7 +26,7 @@ struct BlobInfo {
 // Keeps a blob from being removed as unused while a transaction that will refer to it is in
 // flight. Destroying the pin releases it. Move-only.
 class BlobPin {
-public:
+  public:
     BlobPin() = default;
     BlobPin(BlobStore* store, std::string sha256) : store_(store), sha256_(std::move(sha256)) {}
     BlobPin(BlobPin&& other) noexcept;
@@ -35,7 +35,7 @@ public:
 
     const std::string& sha256() const { return sha256_; }
 
-private:
+  private:
     BlobStore* store_ = nullptr;
     std::string sha256_;
 };
@@ -43,7 +43,7 @@ private:
 // Streams one blob into the store. Not thread-safe; one writer per upload. Destroying an
 // unfinished writer removes its temporary file, so a truncated upload leaves nothing.
 class BlobWriter {
-public:
+  public:
     ~BlobWriter();
     BlobWriter(const BlobWriter&) = delete;
     BlobWriter& operator=(const BlobWriter&) = delete;
@@ -60,7 +60,7 @@ public:
     // pin must be held until the metadata referring to the blob is committed.
     Result<std::pair<BlobInfo, BlobPin>> Finish();
 
-private:
+  private:
     friend class BlobStore;
     BlobWriter(BlobStore* store, int fd, std::string tmp_path, uint64_t max_size);
     void Abort();
@@ -71,13 +71,13 @@ private:
     uint64_t max_size_;
     uint64_t size_ = 0;
     uint64_t checked_at_ = 0;  // size_ at the last free-space check
-    void* sha_ctx_;  // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
+    void* sha_ctx_;            // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
     std::string buffer_;
 };
 
 // Reads one blob by positional reads; safe to use from one thread at a time.
 class BlobReader {
-public:
+  public:
     ~BlobReader();
     BlobReader(const BlobReader&) = delete;
     BlobReader& operator=(const BlobReader&) = delete;
@@ -86,7 +86,7 @@ public:
     // Reads up to `n` bytes at `offset`; returns the count (0 at the end).
     Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) const;
 
-private:
+  private:
     friend class BlobStore;
     BlobReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
     int fd_;
@@ -96,7 +96,7 @@ private:
 // Thread-safe. Layout: DIR/ab/<sha256>, one level of 256 folders (a million blobs make about
 // 4,000 files a folder, which ext4 and XFS index well), DIR/tmp/ for writes in progress.
 class BlobStore {
-public:
+  public:
     // `reserve_bytes` of free space are left to the rest of the data directory: writes stop
     // with "disk-full" before they would use it (0: no reserve).
     static Result<std::unique_ptr<BlobStore>> Open(const std::string& dir,
@@ -116,9 +116,9 @@ public:
     // Removes the blob unless it is pinned or `is_referenced(sha256)` says it is still
     // used. `is_referenced` runs under the store's lock; it must read committed metadata.
     // Returns true when the blob was removed.
-    Result<bool> RemoveIfUnused(const std::string& sha256,
-                                const std::function<Result<bool>(const std::string&)>&
-                                    is_referenced);
+    Result<bool> RemoveIfUnused(
+        const std::string& sha256,
+        const std::function<Result<bool>(const std::string&)>& is_referenced);
 
     // Start-up recovery: removes every temporary file and every blob for which
     // `is_referenced` is false (left by a crash between the blob's rename and its metadata
@@ -132,7 +132,7 @@ public:
     // True when `text` is 64 lower-case hex digits.
     static bool IsValidHash(std::string_view text);
 
-private:
+  private:
     friend class BlobWriter;
     friend class BlobPin;
 

@@ -18,10 +18,10 @@ Status SpaceReserve::CheckRoom(uint64_t incoming) const {
     auto free = FreeBytes(path_);
     if (!free.ok()) return Status::Ok();
     if (*free > reserve_bytes_ && *free - reserve_bytes_ > incoming) return Status::Ok();
-    return ResourceExhaustedError("only " + std::to_string(*free) + " bytes free on the file system of " +
-                                      path_ + ", below the reserve of " +
-                                      std::to_string(reserve_bytes_) + " bytes",
-                                  "disk-full");
+    return ResourceExhaustedError(
+        "only " + std::to_string(*free) + " bytes free on the file system of " + path_ +
+            ", below the reserve of " + std::to_string(reserve_bytes_) + " bytes",
+        "disk-full");
 }
 
 }  // namespace aktenwerk::storage

@@ -16,7 +16,7 @@ Result<uint64_t> FreeBytes(const std::string& path);
 
 // Thread-safe; immutable after construction.
 class SpaceReserve {
-public:
+  public:
     // `reserve_bytes` 0 disables the check.
     SpaceReserve(std::string path, uint64_t reserve_bytes)
         : path_(std::move(path)), reserve_bytes_(reserve_bytes) {}
@@ -28,7 +28,7 @@ public:
 
     uint64_t reserve_bytes() const { return reserve_bytes_; }
 
-private:
+  private:
     std::string path_;
     uint64_t reserve_bytes_;
 };

@@ -18,11 +18,16 @@ std::once_flag g_init_once;
 
 Poco::Message::Priority ToPoco(Level level) {
     switch (level) {
-        case Level::kTrace: return Poco::Message::PRIO_TRACE;
-        case Level::kDebug: return Poco::Message::PRIO_DEBUG;
-        case Level::kInfo: return Poco::Message::PRIO_INFORMATION;
-        case Level::kWarning: return Poco::Message::PRIO_WARNING;
-        case Level::kError: return Poco::Message::PRIO_ERROR;
+        case Level::kTrace:
+            return Poco::Message::PRIO_TRACE;
+        case Level::kDebug:
+            return Poco::Message::PRIO_DEBUG;
+        case Level::kInfo:
+            return Poco::Message::PRIO_INFORMATION;
+        case Level::kWarning:
+            return Poco::Message::PRIO_WARNING;
+        case Level::kError:
+            return Poco::Message::PRIO_ERROR;
     }
     return Poco::Message::PRIO_INFORMATION;
 }
@@ -45,7 +50,7 @@ void Init(Level level) {
 
 bool ParseLevel(std::string_view text, Level* level) {
     static constexpr std::pair<std::string_view, Level> kNames[] = {
-        {"trace", Level::kTrace}, {"debug", Level::kDebug},   {"info", Level::kInfo},
+        {"trace", Level::kTrace},     {"debug", Level::kDebug}, {"info", Level::kInfo},
         {"warning", Level::kWarning}, {"error", Level::kError},
     };
     for (const auto& [name, value] : kNames) {

@@ -18,7 +18,7 @@ bool ParseLevel(std::string_view text, Level* level);
 
 // A module's logger ("storage", "http", ...). Cheap to copy; thread-safe.
 class Logger {
-public:
+  public:
     explicit Logger(std::string_view module);
 
     bool Enabled(Level level) const;
@@ -39,7 +39,7 @@ public:
         Write(Level::kDebug, event, fields);
     }
 
-private:
+  private:
     std::string module_;
 };
 

@@ -111,8 +111,7 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& di
         new MetadataStore(std::move(db), std::move(cache), options, dir_fd, dir));
 }
 
-MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db,
-                             std::unique_ptr<leveldb::Cache> cache,
+MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
                              const MetadataStoreOptions& options, int dir_fd, std::string dir)
     : cache_(std::move(cache)),
       db_(std::move(db)),
@@ -213,9 +212,8 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
         } else {
             for (Writer* w : group) w->result = blocked;
         }
-        const bool wrote = written.ok() && std::any_of(group.begin(), group.end(), [](Writer* w) {
-            return w->result.ok();
-        });
+        const bool wrote = written.ok() && std::any_of(group.begin(), group.end(),
+                                                       [](Writer* w) { return w->result.ok(); });
         lock.lock();
         if (!written.ok() && write_failure_.ok()) write_failure_ = written;
 

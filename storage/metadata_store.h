@@ -32,20 +32,20 @@ using TxnFn = std::function<Status(Txn&)>;
 // Writes staged by the transactions of one commit group, visible to later transactions of
 // the same group before anything reaches disk.
 class Overlay {
-public:
+  public:
     // nullopt: the key is not staged. A staged delete is an engaged optional of nullopt.
     std::optional<std::optional<std::string>> Find(const std::string& key) const;
     void Put(const std::string& key, std::string value) { entries_[key] = std::move(value); }
     void Delete(const std::string& key) { entries_[key] = std::nullopt; }
     void Clear() { entries_.clear(); }
 
-private:
+  private:
     std::map<std::string, std::optional<std::string>> entries_;
 };
 
 // The view and write set of one transaction. Only valid inside its TxnFn.
 class Txn {
-public:
+  public:
     Txn(leveldb::DB* db, const Overlay* group) : db_(db), group_(group) {}
 
     // The current value of `key`, seeing this transaction's own writes and those of earlier
@@ -60,7 +60,7 @@ public:
     // in the order registered. Not called when the commit fails.
     void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
 
-private:
+  private:
     friend class MetadataStore;
 
     leveldb::DB* db_;
@@ -85,8 +85,8 @@ struct MetadataStoreOptions {
 
 // Whether a commit may use the free-space reserve.
 enum class Room {
-    kNeedsRoom,       // ordinary changes: refused with "disk-full" once only the reserve is left
-    kMayUseReserve,   // audit entries of reads, and changes that free space
+    kNeedsRoom,      // ordinary changes: refused with "disk-full" once only the reserve is left
+    kMayUseReserve,  // audit entries of reads, and changes that free space
 };
 
 // Counters for tests and metrics.
@@ -99,7 +99,7 @@ struct CommitStats {
 // Thread-safe. One instance per data directory and process (LevelDB's own lock file makes a
 // second process fail with kUnavailable, reason "locked").
 class MetadataStore {
-public:
+  public:
     static Result<std::unique_ptr<MetadataStore>> Open(const std::string& dir,
                                                        const MetadataStoreOptions& options = {});
     ~MetadataStore();
@@ -113,8 +113,7 @@ public:
     // `start_after` (empty: from the first), in key order, until it returns false or
     // `limit` keys were visited (0: no limit). Sees one consistent snapshot.
     Status Scan(std::string_view prefix, std::string_view start_after, size_t limit,
-                const std::function<bool(std::string_view key, std::string_view value)>& fn)
-        const;
+                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
     // Scans backwards from the last key with `prefix` (newest first for sortable numbers).
     Status ScanReverse(std::string_view prefix, size_t limit,
@@ -137,7 +136,7 @@ public:
     // Approximate bytes on disk of LevelDB's files.
     uint64_t ApproximateSize() const;
 
-private:
+  private:
     struct Writer;
 
     MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
@@ -156,8 +155,8 @@ private:
     SpaceReserve reserve_;
 
     mutable std::mutex mu_;
-    std::deque<Writer*> queue_;  // guarded by mu_; the front is the leader
-    CommitStats stats_;          // guarded by mu_
+    std::deque<Writer*> queue_;   // guarded by mu_; the front is the leader
+    CommitStats stats_;           // guarded by mu_
     uint64_t written_epoch_ = 0;  // guarded by mu_; batches written so far
     uint64_t synced_epoch_ = 0;   // guarded by mu_; batches known to be on disk
     Status write_failure_;        // guarded by mu_; once a batch write failed, commits fail

@@ -8,17 +8,28 @@ namespace aktenwerk {
 
 std::string_view StatusCodeName(StatusCode code) {
     switch (code) {
-        case StatusCode::kOk: return "ok";
-        case StatusCode::kNotFound: return "not-found";
-        case StatusCode::kAlreadyExists: return "already-exists";
-        case StatusCode::kInvalidArgument: return "invalid-argument";
-        case StatusCode::kFailedPrecondition: return "failed-precondition";
-        case StatusCode::kPermissionDenied: return "permission-denied";
-        case StatusCode::kUnauthenticated: return "unauthenticated";
-        case StatusCode::kResourceExhausted: return "resource-exhausted";
-        case StatusCode::kCorruption: return "corruption";
-        case StatusCode::kUnavailable: return "unavailable";
-        case StatusCode::kInternal: return "internal";
+        case StatusCode::kOk:
+            return "ok";
+        case StatusCode::kNotFound:
+            return "not-found";
+        case StatusCode::kAlreadyExists:
+            return "already-exists";
+        case StatusCode::kInvalidArgument:
+            return "invalid-argument";
+        case StatusCode::kFailedPrecondition:
+            return "failed-precondition";
+        case StatusCode::kPermissionDenied:
+            return "permission-denied";
+        case StatusCode::kUnauthenticated:
+            return "unauthenticated";
+        case StatusCode::kResourceExhausted:
+            return "resource-exhausted";
+        case StatusCode::kCorruption:
+            return "corruption";
+        case StatusCode::kUnavailable:
+            return "unavailable";
+        case StatusCode::kInternal:
+            return "internal";
     }
     return "internal";
 }
@@ -45,10 +56,14 @@ Status ErrnoError(std::string_view what, int err) {
     msg += std::strerror(err);
     switch (err) {
         case ENOSPC:
-        case EDQUOT: return ResourceExhaustedError(std::move(msg), "disk-full");
-        case EROFS: return Status(StatusCode::kUnavailable, std::move(msg), "read-only");
-        case ENOENT: return NotFoundError(std::move(msg));
-        default: return InternalError(std::move(msg));
+        case EDQUOT:
+            return ResourceExhaustedError(std::move(msg), "disk-full");
+        case EROFS:
+            return Status(StatusCode::kUnavailable, std::move(msg), "read-only");
+        case ENOENT:
+            return NotFoundError(std::move(msg));
+        default:
+            return InternalError(std::move(msg));
     }
 }
 

@@ -23,7 +23,7 @@ enum class StatusCode {
     kFailedPrecondition,  // e.g. the object is closed (zdA) or under a hold
     kPermissionDenied,
     kUnauthenticated,
-    kResourceExhausted,   // body too large, disk full, too many connections
+    kResourceExhausted,  // body too large, disk full, too many connections
     kCorruption,
     kUnavailable,
     kInternal,
@@ -36,7 +36,7 @@ std::string_view StatusCodeName(StatusCode code);
 // machine-readable refinement of the code ("closed", "disk-full", "body-too-large") that
 // interfaces use to pick a problem type; `message` is for humans and carries context.
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(StatusCode code, std::string message, std::string reason = {})
         : code_(code), message_(std::move(message)), reason_(std::move(reason)) {}
@@ -55,7 +55,7 @@ public:
     // "not-found: <message>", or "ok".
     std::string ToString() const;
 
-private:
+  private:
     StatusCode code_ = StatusCode::kOk;
     std::string message_;
     std::string reason_;
@@ -95,8 +95,8 @@ Status ErrnoError(std::string_view what, int err);
 // Either a value or a non-ok Status. Accessing value() of an error is a bug (asserted).
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  public:
+    Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
     Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
         assert(!std::get<Status>(data_).ok());
     }
@@ -124,16 +124,16 @@ public:
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-private:
+  private:
     std::variant<T, Status> data_;
 };
 
 }  // namespace aktenwerk
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define AKTENWERK_RETURN_IF_ERROR(expr)                  \
-    do {                                                 \
-        ::aktenwerk::Status aktenwerk_status_ = (expr);  \
+#define AKTENWERK_RETURN_IF_ERROR(expr)                        \
+    do {                                                       \
+        ::aktenwerk::Status aktenwerk_status_ = (expr);        \
         if (!aktenwerk_status_.ok()) return aktenwerk_status_; \
     } while (false)
 

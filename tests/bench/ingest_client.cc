@@ -91,7 +91,8 @@ int ReadResponse(int fd, std::string& buf) {
 
 int main(int argc, char** argv) {
     if (argc < 8) {
-        std::fprintf(stderr, "usage: ingest_client HOST PORT USER:PASS PARENT THREADS COUNT FILE...\n");
+        std::fprintf(stderr,
+                     "usage: ingest_client HOST PORT USER:PASS PARENT THREADS COUNT FILE...\n");
         return 2;
     }
     const char* host = argv[1];
@@ -118,8 +119,8 @@ int main(int argc, char** argv) {
             std::vector<double> mine;
             for (long i; (i = next.fetch_add(1)) < count;) {
                 const std::string& body = files[static_cast<size_t>(i) % files.size()];
-                std::string req = "POST /api/v1/dokumente?parent_id=" + parent +
-                                  "&dateiname=doc-" + std::to_string(i) +
+                std::string req = "POST /api/v1/dokumente?parent_id=" + parent + "&dateiname=doc-" +
+                                  std::to_string(i) +
                                   ".txt HTTP/1.1\r\nHost: bench\r\nAuthorization: " + auth +
                                   "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
                                   std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -145,12 +146,11 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::sort(latencies.begin(), latencies.end());
     auto pct = [&](double p) {
-        return latencies.empty() ? 0.0
-                                 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
+        return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
     };
-    std::printf("RESULT test=ingest threads=%d docs=%ld failed=%ld seconds=%.2f docs_per_s=%.0f "
-                "p50_ms=%.2f p99_ms=%.2f\n",
-                threads, ok.load(), failed.load(), seconds, ok.load() / seconds, pct(0.5),
-                pct(0.99));
+    std::printf(
+        "RESULT test=ingest threads=%d docs=%ld failed=%ld seconds=%.2f docs_per_s=%.0f "
+        "p50_ms=%.2f p99_ms=%.2f\n",
+        threads, ok.load(), failed.load(), seconds, ok.load() / seconds, pct(0.5), pct(0.99));
     return failed.load() == 0 ? 0 : 1;
 }

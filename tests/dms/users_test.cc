@@ -10,15 +10,14 @@ namespace aktenwerk::dms {
 namespace {
 
 class UserStoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto store = storage::MetadataStore::Open(dir_.path() + "/meta");
         ASSERT_TRUE(store.ok()) << store.status().ToString();
         store_ = std::move(store).value();
         users_ = std::make_unique<UserStore>(store_.get(), &clock_);
-        ASSERT_TRUE(users_->Create(Principal::System(), "sachbearbeiterin", "richtig-geheim",
-                                   false)
-                        .ok());
+        ASSERT_TRUE(
+            users_->Create(Principal::System(), "sachbearbeiterin", "richtig-geheim", false).ok());
     }
 
     test_support::TempDir dir_;

@@ -172,8 +172,8 @@ TEST_F(SmallDocumentsDiskFullTest, WithoutReserveTheStoreStopsWritingAndStartsAg
     // The last upload may have failed in its blob; changes without content reach the log.
     HttpResponse last;
     for (int i = 0; i < 5000; ++i) {
-        last = api().PostJson("/api/v1/vorgaenge", {{"parent_id", akte_id_},
-                                                     {"betreff", std::string(900, 'v')}});
+        last = api().PostJson("/api/v1/vorgaenge",
+                              {{"parent_id", akte_id_}, {"betreff", std::string(900, 'v')}});
         if (last.status != 201) break;
     }
     ASSERT_EQ(last.status, 507) << last.Describe();

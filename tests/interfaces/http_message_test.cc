@@ -21,9 +21,8 @@ TEST(PercentEncode, LeavesOnlyUnreservedCharacters) {
 TEST(ParseTarget, SplitsPathAndQuery) {
     std::string path;
     std::multimap<std::string, std::string> query;
-    ASSERT_TRUE(ParseTarget("/api/v1/akten?aktenzeichen=32.10.01-0001%2F2026&x=&=y", &path,
-                            &query)
-                    .ok());
+    ASSERT_TRUE(
+        ParseTarget("/api/v1/akten?aktenzeichen=32.10.01-0001%2F2026&x=&=y", &path, &query).ok());
     EXPECT_EQ(path, "/api/v1/akten");
     EXPECT_EQ(query.find("aktenzeichen")->second, "32.10.01-0001/2026");
     EXPECT_EQ(query.find("x")->second, "");

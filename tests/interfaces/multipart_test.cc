@@ -10,7 +10,7 @@ namespace {
 // Serves a string as a request body in chunks of a fixed size, so that boundaries fall
 // across reads.
 class ChunkedBody final : public BodyReader {
-public:
+  public:
     ChunkedBody(std::string data, size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
     Result<size_t> Read(char* buf, size_t n) override {
         size_t count = std::min({n, chunk_, data_.size() - pos_});
@@ -20,7 +20,7 @@ public:
     }
     std::optional<uint64_t> content_length() const override { return data_.size(); }
 
-private:
+  private:
     std::string data_;
     size_t chunk_;
     size_t pos_ = 0;
@@ -94,8 +94,8 @@ TEST(MultipartReader, RefusesPartWithoutContentDisposition) {
 }
 
 TEST(MultipartReader, RefusesEndlessPartHeader) {
-    std::string form = "--b\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Pad: " +
-                       std::string(40000, 'a');
+    std::string form =
+        "--b\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Pad: " + std::string(40000, 'a');
     ChunkedBody body(form, 4096);
     auto mp = MultipartReader::Create(&body, "multipart/form-data; boundary=b");
     ASSERT_TRUE(mp.ok());
