@@ -2,12 +2,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace aktenwerk::dms {
 
 // Returns the MIME type of the file at `path`, e.g. "application/pdf", or
-// "application/octet-stream" when libmagic cannot tell. Thread-safe (one libmagic handle
-// per thread).
-std::string DetectMimeType(const std::string& path);
+// "application/octet-stream" when libmagic cannot tell. `head` holds the file's first bytes
+// (a few KiB are enough). Thread-safe; libmagic handles are pooled.
+std::string DetectMimeType(const std::string& path, std::string_view head);
 
 }  // namespace aktenwerk::dms

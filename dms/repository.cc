@@ -459,7 +459,7 @@ Result<Repository::StoredBlob> Repository::WriteBlob(ContentSource& content) {
     }
     AKTENWERK_ASSIGN_OR_RETURN(auto finished, writer->Finish());
     StoredBlob blob{finished.first, std::move(finished.second), {}};
-    blob.mime_type = DetectMimeType(blobs_->PathFor(blob.info.sha256));
+    blob.mime_type = DetectMimeType(blobs_->PathFor(blob.info.sha256), writer->head());
     return blob;
 }
 

@@ -55,6 +55,11 @@ class BlobWriter {
 
     uint64_t size() const { return size_; }
 
+    // The first kHeadBytes bytes appended (fewer when the blob is shorter), for callers that
+    // look at the start of the content without reading the file again.
+    static constexpr size_t kHeadBytes = 4096;
+    const std::string& head() const { return head_; }
+
     // Makes the blob durable: fsync of the file, rename to its hash (or, when a blob with
     // that hash exists already, discarding the duplicate), fsync of the folder. The returned
     // pin must be held until the metadata referring to the blob is committed.
@@ -73,6 +78,7 @@ class BlobWriter {
     uint64_t checked_at_ = 0;  // size_ at the last free-space check
     void* sha_ctx_;            // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
     std::string buffer_;
+    std::string head_;
 };
 
 // Reads one blob by positional reads; safe to use from one thread at a time.

@@ -5,13 +5,11 @@
 // and writes their combined batch. Transaction functions run serially, so read-check-write
 // sequences (unique Kennzeichen, running numbers, the audit chain head) need no further
 // locks, and later functions of a group see earlier ones' writes through the overlay.
-// Durability is decoupled from the write: a flusher thread flushes everything written so far
-// in one go, while the next group already writes its batch, so one flush serves many groups
-// under load. Callers return only after the flush that covers their batch.
+// Durability is decoupled from the write: batches are written without LevelDB's own sync,
+// and the file system's flusher (fs_flusher.h) flushes everything written so far in one go
+// while the next group already writes its batch, so one flush serves many groups under
+// load. Callers return only after a flush that began after their batch was written.
 #include "storage/metadata_store.h"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -84,7 +82,7 @@ struct MetadataStore::Writer {
     const TxnFn* fn;
     Status result;
     bool done = false;
-    uint64_t epoch = 0;  // the batch that holds this writer's writes; 0: nothing written
+    bool wrote = false;  // this writer's writes are in a written batch
     std::vector<std::function<void()>> on_commit;
     std::condition_variable cv;
 };
@@ -105,30 +103,22 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& di
     leveldb::Status s = leveldb::DB::Open(db_options, dir, &raw);
     if (!s.ok()) return FromLevelDb(s, "open metadata store " + dir);
     std::unique_ptr<leveldb::DB> db(raw);
-    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return ErrnoError("open metadata folder " + dir, errno);
+    AKTENWERK_ASSIGN_OR_RETURN(auto flusher, FsFlusher::Open(dir, options.sync));
     return std::unique_ptr<MetadataStore>(
-        new MetadataStore(std::move(db), std::move(cache), options, dir_fd, dir));
+        new MetadataStore(std::move(db), std::move(cache), options, std::move(flusher), dir));
 }
 
-MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-                             const MetadataStoreOptions& options, int dir_fd, std::string dir)
+MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db,
+                             std::unique_ptr<leveldb::Cache> cache,
+                             const MetadataStoreOptions& options,
+                             std::unique_ptr<FsFlusher> flusher, std::string dir)
     : cache_(std::move(cache)),
       db_(std::move(db)),
       options_(options),
-      dir_fd_(dir_fd),
-      reserve_(std::move(dir), options.reserve_bytes) {
-    syncer_ = std::thread([this] { SyncLoop(); });
-}
+      flusher_(std::move(flusher)),
+      reserve_(std::move(dir), options.reserve_bytes) {}
 
 MetadataStore::~MetadataStore() {
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-    }
-    sync_wanted_.notify_all();
-    syncer_.join();
-    ::close(dir_fd_);
     // The DB must close before the cache it points to is freed.
     db_.reset();
 }
@@ -191,7 +181,6 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
     self.fn = &fn;
 
     std::unique_lock lock(mu_);
-    if (!sync_failure_.ok()) return sync_failure_;
     if (!write_failure_.ok()) return write_failure_;
     queue_.push_back(&self);
     while (!self.done && queue_.front() != &self) self.cv.wait(lock);
@@ -204,7 +193,7 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
             if (group.size() >= options_.max_group_size) break;
         }
         // Writers queued before a failure must not append behind it either.
-        const Status blocked = !sync_failure_.ok() ? sync_failure_ : write_failure_;
+        const Status blocked = write_failure_;
         lock.unlock();
         Status written = blocked;
         if (blocked.ok()) {
@@ -212,71 +201,28 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
         } else {
             for (Writer* w : group) w->result = blocked;
         }
-        const bool wrote = written.ok() && std::any_of(group.begin(), group.end(),
-                                                       [](Writer* w) { return w->result.ok(); });
         lock.lock();
         if (!written.ok() && write_failure_.ok()) write_failure_ = written;
-
-        uint64_t epoch = 0;
-        if (wrote) {
-            epoch = ++written_epoch_;
-            stats_.batches += 1;
-        }
+        const bool wrote = written.ok() && std::any_of(group.begin(), group.end(),
+                                                       [](Writer* w) { return w->result.ok(); });
+        if (wrote) stats_.batches += 1;
         for (Writer* w : group) {
             queue_.pop_front();
-            if (w->result.ok()) w->epoch = epoch;
+            w->wrote = wrote && w->result.ok();
             w->done = true;
             if (w != &self) w->cv.notify_one();
         }
         stats_.transactions += group.size();
         if (!queue_.empty()) queue_.front()->cv.notify_one();
-        if (wrote) sync_wanted_.notify_one();
     }
-    if (!self.result.ok() || self.epoch == 0) return self.result;
+    if (!self.result.ok() || !self.wrote) return self.result;
     lock.unlock();
 
-    Status durable = WaitDurable(self.epoch);
-    if (!durable.ok()) return durable;
+    // Every writer of the group takes its own ticket; the flusher serves them with one flush.
+    Status durable = flusher_->WaitDurable();
+    if (!durable.ok()) return durable.WithContext("flush metadata");
     for (auto& f : self.on_commit) f();
     return Status::Ok();
-}
-
-Status MetadataStore::WaitDurable(uint64_t epoch) {
-    std::unique_lock lock(mu_);
-    synced_.wait(lock, [&] { return synced_epoch_ >= epoch || !sync_failure_.ok(); });
-    if (synced_epoch_ >= epoch) return Status::Ok();
-    return sync_failure_;
-}
-
-// The flusher: whenever batches were written since the last flush, flush them all at once.
-// syncfs is used because LevelDB offers no "sync what is written" call short of another write,
-// and another write would queue behind the flush instead of beside it. syncfs also makes the
-// blob store's renames durable when it shares the file system.
-void MetadataStore::SyncLoop() {
-    std::unique_lock lock(mu_);
-    while (true) {
-        // After a failed flush nothing more is flushed: retrying would spin and flood the log.
-        sync_wanted_.wait(lock, [&] {
-            return stopping_ || (written_epoch_ > synced_epoch_ && sync_failure_.ok());
-        });
-        if (stopping_ && (written_epoch_ == synced_epoch_ || !sync_failure_.ok())) return;
-        const uint64_t target = written_epoch_;
-        lock.unlock();
-        int rc = options_.sync ? ::syncfs(dir_fd_) : 0;
-        int err = errno;
-        lock.lock();
-        if (rc != 0) {
-            // After a failed flush the kernel may have dropped dirty pages; nothing written
-            // since the last good flush can be promised. Refuse every further commit.
-            sync_failure_ = ErrnoError("flush metadata to disk", err);
-            Log().Error("flush failed, commits refused until restart",
-                        "error=" + log::Quote(sync_failure_.ToString()));
-        } else {
-            synced_epoch_ = target;
-            stats_.syncs += 1;
-        }
-        synced_.notify_all();
-    }
 }
 
 Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
@@ -315,7 +261,9 @@ Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
 
 CommitStats MetadataStore::stats() const {
     std::lock_guard lock(mu_);
-    return stats_;
+    CommitStats out = stats_;
+    out.syncs = flusher_->flushes();
+    return out;
 }
 
 uint64_t MetadataStore::ApproximateSize() const {

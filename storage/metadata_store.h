@@ -12,13 +12,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
 #include "storage/disk_space.h"
+#include "storage/fs_flusher.h"
 #include "storage/status.h"
 
 namespace aktenwerk::storage {
@@ -93,7 +93,7 @@ enum class Room {
 struct CommitStats {
     uint64_t transactions = 0;
     uint64_t batches = 0;  // LevelDB batch writes, one per commit group
-    uint64_t syncs = 0;    // flushes to disk; one flush covers every batch written before it
+    uint64_t syncs = 0;    // flushes to disk; one covers every batch written before it
 };
 
 // Thread-safe. One instance per data directory and process (LevelDB's own lock file makes a
@@ -140,31 +140,22 @@ class MetadataStore {
     struct Writer;
 
     MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-                  const MetadataStoreOptions& options, int dir_fd, std::string dir);
-    // Runs the transactions of `group` and writes their batch; returns true when a batch was
-    // written (and so needs a flush).
+                  const MetadataStoreOptions& options, std::unique_ptr<FsFlusher> flusher,
+                  std::string dir);
+    // Runs the transactions of `group` and writes their batch. Returns the write error, if
+    // the batch could not be written.
     Status RunGroup(const std::vector<Writer*>& group);
-    Status WaitDurable(uint64_t epoch);
-    void SyncLoop();
 
     std::unique_ptr<leveldb::Cache> cache_;
     std::unique_ptr<leveldb::DB> db_;
     MetadataStoreOptions options_;
-
-    int dir_fd_;  // the LevelDB folder, for syncfs
+    std::unique_ptr<FsFlusher> flusher_;
     SpaceReserve reserve_;
 
     mutable std::mutex mu_;
-    std::deque<Writer*> queue_;   // guarded by mu_; the front is the leader
-    CommitStats stats_;           // guarded by mu_
-    uint64_t written_epoch_ = 0;  // guarded by mu_; batches written so far
-    uint64_t synced_epoch_ = 0;   // guarded by mu_; batches known to be on disk
-    Status write_failure_;        // guarded by mu_; once a batch write failed, commits fail
-    Status sync_failure_;         // guarded by mu_; once a flush failed, nothing is durable
-    bool stopping_ = false;       // guarded by mu_
-    std::condition_variable sync_wanted_;
-    std::condition_variable synced_;
-    std::thread syncer_;
+    std::deque<Writer*> queue_;  // guarded by mu_; the front is the leader
+    CommitStats stats_;          // guarded by mu_
+    Status write_failure_;       // guarded by mu_; once a batch write failed, commits fail
 };
 
 // Maps a LevelDB status to ours, with `context` in front.

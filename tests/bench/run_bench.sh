@@ -3,13 +3,13 @@
 # shared/bench (fsync floor, cp) on the same corpus, machine and day. Not a test: it prints
 # figures and ratios. Needs root for shared/bench/setup.sh.
 #
-#   tests/bench/run_bench.sh [BUILD_DIR] [DOCS]
+#   tests/bench/run_bench.sh [BUILD_DIR] [DOCS]   (DOCS distinct uploads, default 10000)
 # Environment: SHARED (default ../shared beside the checkout), BENCH_DIR (default /tmp/aw-ingest),
 #              THREADS (default 8 clients), BIG_MB (default 1024).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
-DOCS=${2:-20000}
+DOCS=${2:-10000}
 SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
 WORK=${BENCH_DIR:-/tmp/aw-ingest}
 THREADS=${THREADS:-8}
@@ -20,7 +20,8 @@ mkdir -p "$WORK"
 bash "$SHARED/bench/setup.sh" > "$WORK/setup.log" 2>&1
 bash "$SHARED/bench/build.sh" > "$WORK/build.log" 2>&1
 cmake --build "$BUILD" --target aktenwerk ingest_client > /dev/null
-[ -d "$WORK/corpus/docs" ] || bash "$SHARED/bench/make_corpus.sh" "$DOCS" "$WORK/corpus" > "$WORK/corpus.log" 2>&1
+# Text documents are about nine in ten of the corpus: make enough of them.
+[ -d "$WORK/corpus/docs" ] || bash "$SHARED/bench/make_corpus.sh" $((DOCS * 12 / 10)) "$WORK/corpus" > "$WORK/corpus.log" 2>&1
 
 peak_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -44,8 +45,10 @@ api -d '{"kennzeichen":"99","titel":"Benchmark"}' "http://127.0.0.1:$PORT/api/v1
 UNIT=$(id_of < "$WORK/unit.json")
 AKTE=$(api -d "{\"parent_id\":\"$UNIT\",\"betreff\":\"Ingest\"}" "http://127.0.0.1:$PORT/api/v1/akten" | id_of)
 VORGANG=$(api -d "{\"parent_id\":\"$AKTE\",\"betreff\":\"Ingest\"}" "http://127.0.0.1:$PORT/api/v1/vorgaenge" | id_of)
-mapfile -t FILES < <(find "$WORK/corpus/docs" -name '*.txt' | sort | head -n 2000)
-echo "== ingest: ${#FILES[@]} distinct small documents, $DOCS uploads, $THREADS clients"
+# Every upload distinct, as in a real ingest: repeated content would be deduplicated.
+mapfile -t FILES < <(find "$WORK/corpus/docs" -name '*.txt' | sort | head -n "$DOCS")
+[ "${#FILES[@]}" -ge "$DOCS" ] || { echo "corpus has only ${#FILES[@]} text documents" >&2; exit 1; }
+echo "== ingest: $DOCS distinct small documents, $THREADS clients"
 "$BUILD/tests/bench/ingest_client" 127.0.0.1 $PORT admin:benchbench "$VORGANG" "$THREADS" "$DOCS" "${FILES[@]}" | tee "$WORK/ingest.txt"
 echo "server peak RSS after ingest: $(peak_kib $SERVER) KiB"
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^aktenwerk_commit_(transactions|batches)_total'
