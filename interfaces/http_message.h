@@ -54,12 +54,22 @@ struct Request {
 // written (0 at the end) or an error (the connection is then closed).
 using BodyProducer = std::function<Result<size_t>(char* buf, size_t n)>;
 
+// A response body that is a range of an open file, which the server may send with
+// sendfile(2) instead of copying it through the producer. `owner` keeps the file open.
+struct FileRange {
+    int fd = -1;
+    uint64_t offset = 0;
+    std::shared_ptr<void> owner;
+};
+
 struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;             // used when `producer` is empty
     BodyProducer producer;        // streams `content_length` bytes
     uint64_t content_length = 0;  // only with a producer
+    // The same `content_length` bytes as the producer, as a file range; optional.
+    std::optional<FileRange> file;
     bool close_connection = false;
 
     void SetHeader(std::string name, std::string value);

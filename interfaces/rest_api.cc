@@ -3,6 +3,8 @@
 // types is in Problem() alone.
 #include "interfaces/rest_api.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -964,6 +966,10 @@ Response RestApi::GetContent(Call& c) {
         remaining -= got;
         return got;
     };
+    // Downloads read front to back: a larger read-ahead keeps the disk streaming.
+    ::posix_fadvise(reader->fd(), static_cast<off_t>(first), static_cast<off_t>(length),
+                    POSIX_FADV_SEQUENTIAL);
+    res.file = FileRange{reader->fd(), first, reader};
     return res;
 }
 

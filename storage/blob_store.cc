@@ -24,6 +24,8 @@ namespace fs = std::filesystem;
 constexpr size_t kWriteBufferSize = 256 * 1024;
 // How often a long write looks at the free space again (a statvfs costs about a microsecond).
 constexpr uint64_t kSpaceCheckInterval = 4 << 20;
+// Large blobs are handed to the disk in windows of this size while they are written.
+constexpr uint64_t kWriteBehindWindow = 8 << 20;
 
 const log::Logger& Log() {
     static const log::Logger logger("storage");
@@ -133,14 +135,35 @@ Status BlobWriter::Append(const void* data, size_t size) {
         buffer_.append(bytes, size);
         return Status::Ok();
     }
-    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, buffer_.data(), buffer_.size(), tmp_path_));
+    AKTENWERK_RETURN_IF_ERROR(WriteOut(buffer_.data(), buffer_.size()));
     buffer_.clear();
-    return WriteAll(fd_, bytes, size, tmp_path_);
+    return WriteOut(bytes, size);
+}
+
+// Write-behind: the disk works on a large blob while the rest of it still arrives, instead of
+// all of it at the final fsync, and the page cache holds only a few windows of it.
+Status BlobWriter::WriteOut(const char* data, size_t size) {
+    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, data, size, tmp_path_));
+    written_ += size;
+    while (written_ - kicked_ >= kWriteBehindWindow) {
+        const auto window = static_cast<off_t>(kWriteBehindWindow);
+        ::sync_file_range(fd_, static_cast<off_t>(kicked_), window, SYNC_FILE_RANGE_WRITE);
+        if (kicked_ >= kWriteBehindWindow) {
+            // Errors are left to the final fsync, which reports them.
+            const auto previous = static_cast<off_t>(kicked_ - kWriteBehindWindow);
+            ::sync_file_range(fd_, previous, window,
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                  SYNC_FILE_RANGE_WAIT_AFTER);
+            ::posix_fadvise(fd_, previous, window, POSIX_FADV_DONTNEED);
+        }
+        kicked_ += kWriteBehindWindow;
+    }
+    return Status::Ok();
 }
 
 Result<std::pair<BlobInfo, BlobPin>> BlobWriter::Finish() {
     if (fd_ < 0) return InternalError("blob writer already finished");
-    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, buffer_.data(), buffer_.size(), tmp_path_));
+    AKTENWERK_RETURN_IF_ERROR(WriteOut(buffer_.data(), buffer_.size()));
     buffer_.clear();
     // An fsync per blob, not a shared flush of the file system: concurrent fsyncs proceed in
     // parallel, while syncfs calls run one after another and each costs more (measured

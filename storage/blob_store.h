@@ -69,6 +69,7 @@ class BlobWriter {
     friend class BlobStore;
     BlobWriter(BlobStore* store, int fd, std::string tmp_path, uint64_t max_size);
     void Abort();
+    Status WriteOut(const char* data, size_t size);
 
     BlobStore* store_;
     int fd_;
@@ -76,6 +77,8 @@ class BlobWriter {
     uint64_t max_size_;
     uint64_t size_ = 0;
     uint64_t checked_at_ = 0;  // size_ at the last free-space check
+    uint64_t written_ = 0;     // bytes handed to the file
+    uint64_t kicked_ = 0;      // bytes whose writeback has been started
     void* sha_ctx_;            // EVP_MD_CTX, opaque here to keep OpenSSL out of the header
     std::string buffer_;
     std::string head_;
@@ -91,6 +94,8 @@ class BlobReader {
     uint64_t size() const { return size_; }
     // Reads up to `n` bytes at `offset`; returns the count (0 at the end).
     Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) const;
+    // The open file, for zero-copy sending; owned by the reader.
+    int fd() const { return fd_; }
 
   private:
     friend class BlobStore;
