@@ -12,7 +12,7 @@ build_pkgs=(
     build-essential cmake pkg-config ninja-build
     libboost1.74-dev libleveldb-dev libsnappy-dev libssl-dev libmagic-dev
     nlohmann-json3-dev libpoco-dev libxml2-dev liblucene++-dev
-    libpoppler-cpp-dev libtesseract-dev tesseract-ocr-deu
+    libpoppler-cpp-dev libtesseract-dev tesseract-ocr-deu libzip-dev
     libgtest-dev libgmock-dev libbenchmark-dev
 )
 

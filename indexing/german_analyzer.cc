@@ -1,0 +1,351 @@
+// The German analysis chain. Compound splitting is a dynamic programme over the word with
+// one dictionary lookup per candidate part; results are cached per thread, since a corpus
+// repeats its words (Zipf) and a lookup-heavy split per token would dominate indexing.
+#include "indexing/german_analyzer.h"
+
+#include <fstream>
+
+#include <lucene++/ASCIIFoldingFilter.h>
+#include <lucene++/GermanAnalyzer.h>
+#include <lucene++/LowerCaseFilter.h>
+#include <lucene++/OffsetAttribute.h>
+#include <lucene++/PositionIncrementAttribute.h>
+#include <lucene++/SnowballFilter.h>
+#include <lucene++/StandardTokenizer.h>
+#include <lucene++/StopFilter.h>
+#include <lucene++/StringReader.h>
+#include <lucene++/TermAttribute.h>
+
+#include "indexing/charset.h"
+
+namespace aktenwerk::indexing {
+namespace {
+
+using Lucene::String;  // LUCENE_CLASS names it unqualified
+
+constexpr size_t kMinPart = 3;
+constexpr size_t kMinCompound = 6;
+constexpr size_t kMaxCompound = 48;
+constexpr size_t kMaxParts = 4;
+constexpr size_t kSplitCacheEntries = 200'000;
+
+bool IsVowel(wchar_t c) {
+    switch (c) {
+        case L'a': case L'e': case L'i': case L'o': case L'u': case L'y':
+        case L'ä': case L'ö': case L'ü':
+            return true;
+        default:
+            return false;
+    }
+}
+
+wchar_t LowerChar(wchar_t c) {
+    if (c >= L'A' && c <= L'Z') return static_cast<wchar_t>(c + 32);
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return static_cast<wchar_t>(c + 32);
+    if (c == 0x1E9E) return L'ß';  // capital sharp s
+    return c;
+}
+
+bool IsLetter(wchar_t c) {
+    return (c >= L'a' && c <= L'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+
+// Replaces the term of `term_att` with `text`.
+void SetTerm(const Lucene::TermAttributePtr& term_att, const std::wstring& text) {
+    term_att->setTermBuffer(text);
+}
+
+// Lower-cased tokens in, german2-normalised tokens out (see NormalizeGerman).
+class NormalizeFilter : public Lucene::TokenFilter {
+  public:
+    explicit NormalizeFilter(const Lucene::TokenStreamPtr& source) : Lucene::TokenFilter(source) {
+        term_ = addAttribute<Lucene::TermAttribute>();
+    }
+    LUCENE_CLASS(NormalizeFilter);
+
+    bool incrementToken() override {
+        if (!input->incrementToken()) return false;
+        std::wstring_view current(term_->termBufferArray(),
+                                  static_cast<size_t>(term_->termLength()));
+        bool needs = false;
+        for (size_t i = 0; i < current.size() && !needs; ++i) {
+            needs = current[i] == L'ß' || current[i] == L'e' || current[i] >= 0x80 ||
+                    (current[i] >= L'A' && current[i] <= L'Z');
+        }
+        if (needs) SetTerm(term_, NormalizeGerman(current));
+        return true;
+    }
+
+  private:
+    Lucene::TermAttributePtr term_;
+};
+
+// Emits, after each compound, its parts at the same position (increment 0) with the
+// compound's offsets.
+class DecompoundFilter : public Lucene::TokenFilter {
+  public:
+    DecompoundFilter(const Lucene::TokenStreamPtr& source,
+                     std::shared_ptr<const CompoundDictionary> dictionary)
+        : Lucene::TokenFilter(source), dictionary_(std::move(dictionary)) {
+        term_ = addAttribute<Lucene::TermAttribute>();
+        position_ = addAttribute<Lucene::PositionIncrementAttribute>();
+    }
+    LUCENE_CLASS(DecompoundFilter);
+
+    bool incrementToken() override {
+        if (next_part_ < parts_.size()) {
+            restoreState(state_);
+            SetTerm(term_, parts_[next_part_++]);
+            position_->setPositionIncrement(0);
+            return true;
+        }
+        if (!input->incrementToken()) return false;
+        parts_.clear();
+        next_part_ = 0;
+        const size_t length = static_cast<size_t>(term_->termLength());
+        if (length >= kMinCompound && length <= kMaxCompound) {
+            std::wstring word(term_->termBufferArray(), length);
+            parts_ = CachedSplit(word);
+            if (!parts_.empty()) state_ = captureState();
+        }
+        return true;
+    }
+
+    void reset() override {
+        Lucene::TokenFilter::reset();
+        parts_.clear();
+        next_part_ = 0;
+    }
+
+  private:
+    const std::vector<std::wstring>& CachedSplit(const std::wstring& word) {
+        auto it = cache_.find(word);
+        if (it != cache_.end()) return it->second;
+        if (cache_.size() >= kSplitCacheEntries) cache_.clear();
+        return cache_.emplace(word, dictionary_->Split(word)).first->second;
+    }
+
+    std::shared_ptr<const CompoundDictionary> dictionary_;
+    Lucene::TermAttributePtr term_;
+    Lucene::PositionIncrementAttributePtr position_;
+    Lucene::AttributeSourceStatePtr state_;
+    std::vector<std::wstring> parts_;
+    size_t next_part_ = 0;
+    // Per token stream, and token streams are per thread: no lock needed.
+    std::unordered_map<std::wstring, std::vector<std::wstring>> cache_;
+};
+
+class SavedStreams : public Lucene::LuceneObject {
+  public:
+    LUCENE_CLASS(SavedStreams);
+    Lucene::TokenizerPtr source;
+    Lucene::TokenStreamPtr result;
+};
+
+class Analyzer : public Lucene::Analyzer {
+  public:
+    Analyzer(AnalysisMode mode, std::shared_ptr<const CompoundDictionary> dictionary)
+        : mode_(mode), dictionary_(std::move(dictionary)) {
+        for (const auto& word : Lucene::GermanAnalyzer::getDefaultStopSet()) {
+            stop_words_.add(NormalizeGerman(word));
+        }
+    }
+    LUCENE_CLASS(Analyzer);
+
+    Lucene::TokenStreamPtr tokenStream(const Lucene::String& /*field*/,
+                                       const Lucene::ReaderPtr& reader) override {
+        auto streams = Build(reader);
+        return streams->result;
+    }
+
+    Lucene::TokenStreamPtr reusableTokenStream(const Lucene::String& /*field*/,
+                                               const Lucene::ReaderPtr& reader) override {
+        auto streams = boost::dynamic_pointer_cast<SavedStreams>(getPreviousTokenStream());
+        if (!streams) {
+            streams = Build(reader);
+            setPreviousTokenStream(streams);
+        } else {
+            streams->source->reset(reader);
+            streams->result->reset();
+        }
+        return streams->result;
+    }
+
+  private:
+    boost::shared_ptr<SavedStreams> Build(const Lucene::ReaderPtr& reader) {
+        auto streams = Lucene::newLucene<SavedStreams>();
+        auto tokenizer =
+            Lucene::newLucene<Lucene::StandardTokenizer>(Lucene::LuceneVersion::LUCENE_30, reader);
+        tokenizer->setMaxTokenLength(128);
+        streams->source = tokenizer;
+        Lucene::TokenStreamPtr s = Lucene::newLucene<Lucene::LowerCaseFilter>(tokenizer);
+        s = Lucene::newLucene<NormalizeFilter>(s);
+        s = Lucene::newLucene<Lucene::StopFilter>(true, s, stop_words_);
+        if (mode_ == AnalysisMode::kIndex && dictionary_) {
+            s = Lucene::newLucene<DecompoundFilter>(s, dictionary_);
+        }
+        s = Lucene::newLucene<Lucene::SnowballFilter>(s, L"german");
+        s = Lucene::newLucene<Lucene::ASCIIFoldingFilter>(s);
+        streams->result = s;
+        return streams;
+    }
+
+    AnalysisMode mode_;
+    std::shared_ptr<const CompoundDictionary> dictionary_;
+    Lucene::HashSet<Lucene::String> stop_words_ = Lucene::HashSet<Lucene::String>::newInstance();
+};
+
+}  // namespace
+
+std::wstring NormalizeGerman(std::wstring_view word) {
+    std::wstring lower;
+    lower.reserve(word.size());
+    for (wchar_t c : word) lower.push_back(LowerChar(c));
+    std::wstring out;
+    out.reserve(lower.size() + 2);
+    for (size_t i = 0; i < lower.size(); ++i) {
+        const wchar_t c = lower[i];
+        const wchar_t next = i + 1 < lower.size() ? lower[i + 1] : 0;
+        const wchar_t prev = i > 0 ? lower[i - 1] : 0;
+        if (c == L'ß') {
+            out += L"ss";
+        } else if (next == L'e' && c == L'a') {
+            out += L'ä', ++i;
+        } else if (next == L'e' && c == L'o') {
+            out += L'ö', ++i;
+        } else if (next == L'e' && c == L'u' && prev != L'q' && !IsVowel(prev)) {
+            out += L'ü', ++i;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+Result<std::shared_ptr<const CompoundDictionary>> CompoundDictionary::Load(
+    const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return NotFoundError("compound dictionary " + path + " cannot be read");
+    std::vector<std::string> words;
+    std::string line;
+    while (std::getline(in, line)) words.push_back(line);
+    return FromWords(words);
+}
+
+std::shared_ptr<const CompoundDictionary> CompoundDictionary::FromWords(
+    const std::vector<std::string>& words) {
+    auto dict = std::shared_ptr<CompoundDictionary>(new CompoundDictionary());
+    dict->words_.reserve(words.size());
+    for (const auto& line : words) {
+        if (line.empty() || !IsUtf8(line)) continue;
+        std::wstring wide = Widen(line);
+        const bool noun = LowerChar(wide[0]) != wide[0];
+        std::wstring norm = NormalizeGerman(wide);
+        if (norm.size() < kMinPart) continue;
+        bool letters = true;
+        for (wchar_t c : norm) letters = letters && IsLetter(c);
+        if (!letters) continue;
+        auto [it, inserted] = dict->words_.emplace(std::move(norm), noun);
+        if (!inserted && noun) it->second = true;
+    }
+    return dict;
+}
+
+std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) const {
+    const size_t n = word.size();
+    if (n < kMinCompound || n > kMaxCompound) return {};
+    for (wchar_t c : word) {
+        if (!IsLetter(c)) return {};
+    }
+    // best[i]: fewest parts for word[i..n), 0 = impossible; next[i]: end of the first part,
+    // skip[i]: linking letters after it.
+    std::vector<size_t> best(n + 1, 0), next(n + 1, 0), skip(n + 1, 0);
+    for (size_t i = n; i-- > 0;) {
+        for (size_t j = i + kMinPart; j <= n; ++j) {
+            auto it = words_.find(word.substr(i, j - i));
+            if (it == words_.end()) continue;
+            if (j == n) {
+                if (it->second && (best[i] == 0 || best[i] > 1)) best[i] = 1, next[i] = n, skip[i] = 0;
+                continue;
+            }
+            for (size_t link : {size_t{0}, size_t{1}, size_t{2}}) {
+                if (link == 1 && word[j] != L's') continue;
+                if (link == 2 && word.substr(j, 2) != L"es") continue;
+                size_t rest = j + link;
+                if (rest >= n || best[rest] == 0 || best[rest] + 1 > kMaxParts) continue;
+                if (best[i] == 0 || best[rest] + 1 < best[i]) {
+                    best[i] = best[rest] + 1, next[i] = j, skip[i] = link;
+                }
+            }
+        }
+    }
+    if (best[0] < 2) return {};
+    std::vector<std::wstring> parts;
+    for (size_t i = 0; i < n; i = next[i] + skip[i]) parts.emplace_back(word.substr(i, next[i] - i));
+    return parts;
+}
+
+Lucene::AnalyzerPtr NewGermanAnalyzer(AnalysisMode mode,
+                                      std::shared_ptr<const CompoundDictionary> dictionary) {
+    return Lucene::newLucene<Analyzer>(mode, std::move(dictionary));
+}
+
+std::vector<AnalyzedTerm> AnalyzeText(const Lucene::AnalyzerPtr& analyzer,
+                                      const std::wstring& text) {
+    std::vector<AnalyzedTerm> out;
+    try {
+        Lucene::TokenStreamPtr stream =
+            analyzer->reusableTokenStream(L"", Lucene::newLucene<Lucene::StringReader>(text));
+        auto term = stream->addAttribute<Lucene::TermAttribute>();
+        auto offset = stream->addAttribute<Lucene::OffsetAttribute>();
+        auto increment = stream->addAttribute<Lucene::PositionIncrementAttribute>();
+        stream->reset();
+        int32_t position = -1;
+        while (stream->incrementToken()) {
+            position += increment->getPositionIncrement();
+            out.push_back({term->term(), offset->startOffset(), offset->endOffset(), position});
+        }
+        stream->end();
+        stream->close();
+    } catch (const Lucene::LuceneException&) {
+        // An analyzer over a string reader fails only on a bug; what was found is returned.
+    }
+    return out;
+}
+
+std::wstring Widen(std::string_view utf8) {
+    std::wstring out;
+    out.reserve(utf8.size());
+    for (size_t i = 0; i < utf8.size();) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > utf8.size()) {
+            out.push_back(0xFFFD);
+            ++i;
+            continue;
+        }
+        char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        bool ok = true;
+        for (size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(utf8[i + k]);
+            ok = ok && (cc & 0xC0) == 0x80;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        out.push_back(ok ? static_cast<wchar_t>(cp) : wchar_t{0xFFFD});
+        i += ok ? len : 1;
+    }
+    return out;
+}
+
+std::string Narrow(std::wstring_view wide) {
+    std::string out;
+    out.reserve(wide.size());
+    for (wchar_t c : wide) {
+        auto cp = static_cast<char32_t>(c);
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+        AppendUtf8(cp, &out);
+    }
+    return out;
+}
+
+}  // namespace aktenwerk::indexing
