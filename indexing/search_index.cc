@@ -689,6 +689,7 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir,
     Status s = Guard("open index " + dir, [&] {
         impl->directory = Lucene::FSDirectory::open(Widen(dir));
         bool create = !Lucene::IndexReader::indexExists(impl->directory);
+        impl->needs_rebuild = create;
         if (!create) {
             auto data = Lucene::IndexReader::getCommitUserData(impl->directory);
             if (!data.contains(L"schema") || data.get(L"schema") != kSchema) {

@@ -164,8 +164,8 @@ struct IndexStats {
 // reason "locked").
 class SearchIndex {
   public:
-    // Opens the index in `dir`, creating an empty one when there is none. An index written
-    // by another schema version is opened empty with needs_rebuild() true.
+    // Opens the index in `dir`, creating an empty one when there is none; an index written
+    // by another schema version is discarded. In both cases needs_rebuild() is true.
     static Result<std::unique_ptr<SearchIndex>> Open(const std::string& dir,
                                                      const SearchIndexOptions& options = {});
     ~SearchIndex();
@@ -192,7 +192,7 @@ class SearchIndex {
     // and committed_position() tells where to continue.
     Status Commit(uint64_t position);
     uint64_t committed_position() const;
-    // True when the folder held an index of another schema, which was discarded.
+    // True when the index was created empty by Open (none there, or another schema).
     bool needs_rebuild() const;
 
     // Runs a search on the last committed state. kInvalidArgument (reason "invalid-query")

@@ -1,5 +1,5 @@
 // The `aktenwerk` binary: the server (`serve`) and the administrator's tools on a data
-// directory (`import`, `user`).
+// directory (`import`, `reindex`, `user`).
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 
 #include "dms/folder_import.h"
 #include "dms/repository.h"
+#include "dms/search_indexer.h"
 #include "interfaces/demo.h"
 #include "interfaces/http_server.h"
 #include "interfaces/rest_api.h"
@@ -42,6 +43,10 @@ usage:
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
       Runs on a stopped server's data directory.
+
+  aktenwerk reindex --data DIR
+      Rebuilds the full-text index (DIR/index) from storage: every version's text is
+      extracted again and scans are OCRed. Runs on a stopped server's data directory.
 
   aktenwerk user add --data DIR --name NAME [--admin]
       Creates a user; the password is read from AKTENWERK_PASSWORD or standard input.
@@ -159,6 +164,17 @@ Result<std::unique_ptr<dms::Repository>> OpenRepository(const Args& args, const 
     return repo;
 }
 
+// The search index of a data directory, DIR/index.
+Result<std::unique_ptr<dms::SearchIndexer>> OpenSearch(dms::Repository& repo, const Args& args) {
+    dms::SearchIndexerOptions options;
+    options.index_dir = args.Get("data") + "/index";
+    auto indexer = dms::SearchIndexer::Open(&repo, std::move(options));
+    if (!indexer.ok() && indexer.status().reason() == "locked") {
+        return indexer.status().WithContext("the index is in use (is the server running?)");
+    }
+    return indexer;
+}
+
 Status EnsureAdmin(dms::Repository& repo) {
     if (!repo.users().Empty()) return Status::Ok();
     const char* env = std::getenv("AKTENWERK_ADMIN_PASSWORD");
@@ -223,7 +239,12 @@ int Serve(int argc, char** argv) {
         if (!loaded.ok()) return Fail("demo data: " + loaded.status().ToString());
     }
 
+    auto search = OpenSearch(**repo, args);
+    if (!search.ok()) return Fail(search.status().ToString());
+    if (Status s = (*search)->Start(); !s.ok()) return Fail(s.ToString());
+
     RestApi api(repo->get(), RestApiOptions{});
+    api.SetSearch(search->get());
     HttpServer server(*listen, [&api](Request& req) { return api.Handle(req); });
     if (Status s = server.Start(); !s.ok()) return Fail(s.message());
     Log().Info("server started", "listen=" + listen->host + ":" + std::to_string(server.port()) +
@@ -235,6 +256,8 @@ int Serve(int argc, char** argv) {
     sigwait(&stop_signals, &sig);
     Log().Info("shutdown requested", "signal=" + std::to_string(sig));
     server.Stop();
+    (*search)->Stop();
+    search->reset();
     repo->reset();
     Log().Info("server stopped");
     return 0;
@@ -266,6 +289,22 @@ int Import(int argc, char** argv) {
     return report->failed == 0 ? 0 : 2;
 }
 
+int Reindex(int argc, char** argv) {
+    auto parsed = ParseArgs(argc, argv, 2, {}, {"data"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    log::Init(log::Level::kInfo);
+    dms::SystemClock clock;
+    auto repo = OpenRepository(*parsed, &clock);
+    if (!repo.ok()) return Fail(repo.status().ToString());
+    auto search = OpenSearch(**repo, *parsed);
+    if (!search.ok()) return Fail(search.status().ToString());
+    if (Status s = (*search)->Rebuild(); !s.ok()) return Fail("reindex: " + s.ToString());
+    const dms::IndexerStats st = (*search)->stats();
+    std::cout << "reindexed entries=" << st.documents << " bytes=" << st.index_bytes
+              << " extraction_failures=" << st.extraction_failures << "\n";
+    return 0;
+}
+
 int User(int argc, char** argv) {
     if (argc < 3 || std::string(argv[2]) != "add") return Fail("usage: aktenwerk user add ...");
     auto parsed = ParseArgs(argc, argv, 3, {"admin"}, {"data", "name"});
@@ -293,6 +332,7 @@ int Main(int argc, char** argv) {
     if (command == "serve") return Serve(argc, argv);
     if (command == "import") return Import(argc, argv);
     if (command == "user") return User(argc, argv);
+    if (command == "reindex") return Reindex(argc, argv);
     if (command == "version" || command == "--version") {
         std::cout << "aktenwerk " << AKTENWERK_VERSION << "\n";
         return 0;
@@ -305,6 +345,9 @@ int Main(int argc, char** argv) {
 }  // namespace aktenwerk::interfaces
 
 int main(int argc, char** argv) {
+    // tesseract's OpenMP would start a thread per core for every OCRed page; the OCR pool
+    // bounds OCR by its own worker count. Set before any thread exists.
+    setenv("OMP_THREAD_LIMIT", "1", /*overwrite=*/0);
     try {
         return aktenwerk::interfaces::Main(argc, argv);
     } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
 #include "interfaces/problem.h"
+#include "interfaces/search_api.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -334,6 +335,7 @@ void RestApi::AddRoutes() {
     Add("GET", "/api/v1/audit", &RestApi::GetAudit);
     Add("POST", "/api/v1/benutzer", &RestApi::CreateUser);
     Add("GET", "/api/v1/benutzer", &RestApi::ListUsers);
+    Add("GET", "/api/v1/suche", &RestApi::Search);
 }
 
 std::vector<RouteInfo> RestApi::Routes() const {
@@ -466,6 +468,7 @@ Response RestApi::Metrics(Call&) {
     out += "# HELP aktenwerk_uptime_seconds Seconds since start.\n";
     out += "# TYPE aktenwerk_uptime_seconds gauge\n";
     out += "aktenwerk_uptime_seconds " + std::to_string(uptime) + "\n";
+    if (search_ != nullptr) out += SearchMetrics(*search_);
     Response res;
     res.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     res.body = std::move(out);
@@ -747,7 +750,7 @@ Response RestApi::FindAkte(Call& c) {
     auto az = c.req.Query("aktenzeichen");
     if (!az) {
         return Problem(InvalidArgumentError("search Akten with ?aktenzeichen= (full-text search "
-                                            "comes with /api/v1/suche)"),
+                                            "is /api/v1/suche)"),
                        c.req);
     }
     auto o = repo_->FindByAktenzeichen(c.principal, *az);
@@ -1012,6 +1015,15 @@ Response RestApi::ListUsers(Call& c) {
     json list = json::array();
     for (const auto& u : *users) list.push_back({{"name", u.name}, {"admin", u.admin}});
     return JsonResponse(200, {{"benutzer", std::move(list)}});
+}
+
+Response RestApi::Search(Call& c) {
+    if (search_ == nullptr) {
+        return Problem(UnavailableError("the search index is not running"), c.req);
+    }
+    auto body = RunSearch(*search_, *repo_, c.req, c.principal);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    return JsonResponse(200, *body);
 }
 
 }  // namespace aktenwerk::interfaces

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dms/repository.h"
+#include "dms/search_indexer.h"
 #include "interfaces/http_message.h"
 
 namespace aktenwerk::interfaces {
@@ -33,6 +34,10 @@ class RestApi {
   public:
     RestApi(dms::Repository* repo, RestApiOptions options);
     ~RestApi();
+
+    // Serves /api/v1/suche and the index metrics from `search` (which must outlive the API);
+    // without it the search answers 503. Call before the first request.
+    void SetSearch(const dms::SearchIndexer* search) { search_ = search; }
 
     // Answers one request. Never throws.
     Response Handle(Request& req);
@@ -78,10 +83,12 @@ class RestApi {
     Response GetAudit(Call& c);
     Response CreateUser(Call& c);
     Response ListUsers(Call& c);
+    Response Search(Call& c);
 
     Result<dms::Objekt> LoadTyped(Call& c);
 
     dms::Repository* repo_;
+    const dms::SearchIndexer* search_ = nullptr;
     RestApiOptions options_;
     std::vector<Route> routes_;
     std::chrono::steady_clock::time_point started_;
