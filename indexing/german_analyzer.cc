@@ -259,13 +259,16 @@ std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) cons
     }
     // best[i]: fewest parts for word[i..n), 0 = impossible; next[i]: end of the first part,
     // skip[i]: linking letters after it.
-    std::vector<size_t> best(n + 1, 0), next(n + 1, 0), skip(n + 1, 0);
+    // links[i]: linking letters in that split; of two splits with as many parts the one
+    // with fewer links wins ("gross|buchstaben", not "gros|s|buchstaben").
+    std::vector<size_t> best(n + 1, 0), next(n + 1, 0), skip(n + 1, 0), links(n + 1, 0);
     for (size_t i = n; i-- > 0;) {
         for (size_t j = i + kMinPart; j <= n; ++j) {
             auto it = words_.find(word.substr(i, j - i));
             if (it == words_.end()) continue;
             if (j == n) {
-                if (it->second && (best[i] == 0 || best[i] > 1)) best[i] = 1, next[i] = n, skip[i] = 0;
+                // The whole word is no split of itself, even when the dictionary lists it.
+                if (i > 0 && it->second) best[i] = 1, next[i] = n, skip[i] = 0, links[i] = 0;
                 continue;
             }
             for (size_t link : {size_t{0}, size_t{1}, size_t{2}}) {
@@ -273,8 +276,10 @@ std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) cons
                 if (link == 2 && word.substr(j, 2) != L"es") continue;
                 size_t rest = j + link;
                 if (rest >= n || best[rest] == 0 || best[rest] + 1 > kMaxParts) continue;
-                if (best[i] == 0 || best[rest] + 1 < best[i]) {
-                    best[i] = best[rest] + 1, next[i] = j, skip[i] = link;
+                const size_t parts = best[rest] + 1;
+                const size_t linked = links[rest] + (link > 0 ? 1 : 0);
+                if (best[i] == 0 || parts < best[i] || (parts == best[i] && linked < links[i])) {
+                    best[i] = parts, next[i] = j, skip[i] = link, links[i] = linked;
                 }
             }
         }

@@ -43,15 +43,16 @@ std::string JoinHyphenated(const std::string& text) {
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '-' && i > 0 && std::isalpha(static_cast<unsigned char>(text[i - 1]))) {
-            size_t j = i + 1;
-            if (j < text.size() && text[j] == '\r') ++j;
-            if (j < text.size() && text[j] == '\n') {
-                size_t k = j + 1;
-                while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-                if (k < text.size() && std::islower(static_cast<unsigned char>(text[k]))) {
-                    i = k - 1;
-                    continue;
-                }
+            // Poppler may put an empty line between the two halves.
+            size_t k = i + 1;
+            size_t breaks = 0;
+            while (k < text.size() && k < i + 8 && std::isspace(static_cast<unsigned char>(text[k]))) {
+                breaks += text[k] == '\n' ? 1 : 0;
+                ++k;
+            }
+            if (breaks > 0 && k < text.size() && std::islower(static_cast<unsigned char>(text[k]))) {
+                i = k - 1;
+                continue;
             }
         }
         out.push_back(text[i]);

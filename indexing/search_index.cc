@@ -660,8 +660,10 @@ struct SearchIndex::Impl {
 SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SearchIndex::~SearchIndex() {
+    // Rolled back, not closed: close() would commit writes that no Commit asked for, and
+    // the index must hold exactly what a commit with its outbox position made durable.
     Status s = Guard("close index", [&] {
-        impl_->writer->close();
+        impl_->writer->rollback();
         return Status::Ok();
     });
     if (!s.ok()) Log().Warning("index close failed", "error=" + log::Quote(s.ToString()));
