@@ -85,6 +85,9 @@ class SearchIndexer {
 
     IndexerStats stats() const;
 
+    // The index itself, for searches with an explicit visibility (the rights layer, tests).
+    const indexing::SearchIndex& index() const { return *index_; }
+
   private:
     struct Target;
 

@@ -15,6 +15,7 @@
 #include <lucene++/StopFilter.h>
 #include <lucene++/StringReader.h>
 #include <lucene++/TermAttribute.h>
+#include <lucene++/TypeAttribute.h>
 
 #include "indexing/charset.h"
 
@@ -135,6 +136,61 @@ class DecompoundFilter : public Lucene::TokenFilter {
     std::unordered_map<std::wstring, std::vector<std::wstring>> cache_;
 };
 
+// File names and host names come out of the tokenizer whole ("bauplan.pdf",
+// "www.stadt.de"); their dot-separated words follow at the same position, so that "Bauplan"
+// finds "Bauplan.pdf".
+class DottedPartsFilter : public Lucene::TokenFilter {
+  public:
+    explicit DottedPartsFilter(const Lucene::TokenStreamPtr& source) : Lucene::TokenFilter(source) {
+        term_ = addAttribute<Lucene::TermAttribute>();
+        type_ = addAttribute<Lucene::TypeAttribute>();
+        position_ = addAttribute<Lucene::PositionIncrementAttribute>();
+    }
+    LUCENE_CLASS(DottedPartsFilter);
+
+    bool incrementToken() override {
+        if (next_part_ < parts_.size()) {
+            restoreState(state_);
+            SetTerm(term_, parts_[next_part_++]);
+            position_->setPositionIncrement(0);
+            return true;
+        }
+        if (!input->incrementToken()) return false;
+        parts_.clear();
+        next_part_ = 0;
+        if (type_->type() == L"<HOST>") {
+            std::wstring word(term_->termBufferArray(), static_cast<size_t>(term_->termLength()));
+            size_t start = 0;
+            while (start < word.size()) {
+                size_t dot = word.find(L'.', start);
+                if (dot == std::wstring::npos) dot = word.size();
+                if (dot > start) parts_.push_back(word.substr(start, dot - start));
+                start = dot + 1;
+            }
+            if (parts_.size() > 1) {
+                state_ = captureState();
+            } else {
+                parts_.clear();
+            }
+        }
+        return true;
+    }
+
+    void reset() override {
+        Lucene::TokenFilter::reset();
+        parts_.clear();
+        next_part_ = 0;
+    }
+
+  private:
+    Lucene::TermAttributePtr term_;
+    Lucene::TypeAttributePtr type_;
+    Lucene::PositionIncrementAttributePtr position_;
+    Lucene::AttributeSourceStatePtr state_;
+    std::vector<std::wstring> parts_;
+    size_t next_part_ = 0;
+};
+
 class SavedStreams : public Lucene::LuceneObject {
   public:
     LUCENE_CLASS(SavedStreams);
@@ -178,7 +234,9 @@ class Analyzer : public Lucene::Analyzer {
             Lucene::newLucene<Lucene::StandardTokenizer>(Lucene::LuceneVersion::LUCENE_30, reader);
         tokenizer->setMaxTokenLength(128);
         streams->source = tokenizer;
-        Lucene::TokenStreamPtr s = Lucene::newLucene<Lucene::LowerCaseFilter>(tokenizer);
+        Lucene::TokenStreamPtr s = tokenizer;
+        if (mode_ == AnalysisMode::kIndex) s = Lucene::newLucene<DottedPartsFilter>(s);
+        s = Lucene::newLucene<Lucene::LowerCaseFilter>(s);
         s = Lucene::newLucene<NormalizeFilter>(s);
         s = Lucene::newLucene<Lucene::StopFilter>(true, s, stop_words_);
         if (mode_ == AnalysisMode::kIndex && dictionary_) {

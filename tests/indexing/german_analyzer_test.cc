@@ -107,6 +107,12 @@ TEST_F(GermanAnalyzerTest, CompoundPartsShareThePositionOfTheCompound) {
     EXPECT_EQ(terms.back().position, 2);  // "heute" follows the compound directly
 }
 
+TEST_F(GermanAnalyzerTest, FileNamesAreIndexedWithTheirWords) {
+    const auto terms = IndexTerms("Bauplan.pdf");
+    EXPECT_TRUE(Contains(terms, QueryTerm("Bauplan"))) << terms.size();
+    EXPECT_TRUE(Contains(terms, QueryTerm("Bauplan.pdf")));
+}
+
 TEST_F(GermanAnalyzerTest, MissingDictionaryIsNotFound) {
     auto dict = CompoundDictionary::Load("/nonexistent/ngerman");
     EXPECT_EQ(dict.status().code(), StatusCode::kNotFound);
