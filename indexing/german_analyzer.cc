@@ -280,6 +280,19 @@ std::wstring NormalizeGerman(std::wstring_view word) {
     return out;
 }
 
+namespace {
+
+constexpr uint64_t kFnvOffset = 1469598103934665603ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+constexpr size_t kPrefixBits = size_t{1} << 26;  // 8 MiB
+
+// FNV-1a over wide characters, extended one character at a time while a candidate grows.
+uint64_t HashStep(uint64_t h, wchar_t c) { return (h ^ static_cast<uint64_t>(c)) * kFnvPrime; }
+
+uint64_t Mix(uint64_t h) { return (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL; }
+
+}  // namespace
+
 Result<std::shared_ptr<const CompoundDictionary>> CompoundDictionary::Load(
     const std::string& path) {
     std::ifstream in(path);
@@ -293,20 +306,103 @@ Result<std::shared_ptr<const CompoundDictionary>> CompoundDictionary::Load(
 std::shared_ptr<const CompoundDictionary> CompoundDictionary::FromWords(
     const std::vector<std::string>& words) {
     auto dict = std::shared_ptr<CompoundDictionary>(new CompoundDictionary());
-    dict->words_.reserve(words.size());
+    size_t slots = 1024;
+    while (slots < words.size() * 2) slots <<= 1;
+    dict->slots_.resize(slots);
+    dict->prefixes_.assign(kPrefixBits / 64, 0);
     for (const auto& line : words) {
         if (line.empty() || !IsUtf8(line)) continue;
         std::wstring wide = Widen(line);
         const bool noun = LowerChar(wide[0]) != wide[0];
         std::wstring norm = NormalizeGerman(wide);
-        if (norm.size() < kMinPart) continue;
+        if (norm.size() < kMinPart || norm.size() > kMaxCompound) continue;
         bool letters = true;
         for (wchar_t c : norm) letters = letters && IsLetter(c);
-        if (!letters) continue;
-        auto [it, inserted] = dict->words_.emplace(std::move(norm), noun);
-        if (!inserted && noun) it->second = true;
+        if (letters) dict->Insert(norm, noun);
     }
     return dict;
+}
+
+void CompoundDictionary::Insert(std::wstring_view word, bool noun) {
+    uint64_t h = kFnvOffset;
+    for (wchar_t c : word) {
+        h = HashStep(h, c);
+        const uint64_t bit = Mix(h) & (kPrefixBits - 1);
+        prefixes_[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = Mix(h) & mask;; at = (at + 1) & mask) {
+        Slot& slot = slots_[at];
+        if (slot.length == 0) {
+            slot = {h, static_cast<uint32_t>(chars_.size()), static_cast<uint16_t>(word.size()),
+                    noun};
+            chars_.append(word);
+            ++count_;
+            return;
+        }
+        if (slot.hash == h && std::wstring_view(chars_).substr(slot.offset, slot.length) == word) {
+            slot.noun = slot.noun || noun;
+            return;
+        }
+    }
+}
+
+const CompoundDictionary::Slot* CompoundDictionary::Find(uint64_t hash,
+                                                         std::wstring_view word) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = Mix(hash) & mask;; at = (at + 1) & mask) {
+        const Slot& slot = slots_[at];
+        if (slot.length == 0) return nullptr;
+        if (slot.hash == hash && slot.length == word.size() &&
+            std::wstring_view(chars_).substr(slot.offset, slot.length) == word) {
+            return &slot;
+        }
+    }
+}
+
+bool CompoundDictionary::MayBePrefix(uint64_t hash) const {
+    const uint64_t bit = Mix(hash) & (kPrefixBits - 1);
+    return (prefixes_[bit / 64] >> (bit % 64)) & 1;
+}
+
+// Searches from the left: only positions where a dictionary word ends are explored further,
+// and a candidate stops growing once no dictionary word begins with it, so that a word costs
+// a few dozen probes instead of one per substring.
+void CompoundDictionary::Solve(std::wstring_view word, size_t from,
+                               std::vector<Best>& memo) const {
+    if (memo[from].parts != 255) return;
+    Best best;
+    const size_t n = word.size();
+    uint64_t h = kFnvOffset;
+    for (size_t j = from; j < n; ++j) {
+        h = HashStep(h, word[j]);
+        if (!MayBePrefix(h)) break;
+        const size_t end = j + 1;
+        if (end - from < kMinPart) continue;
+        const Slot* slot = Find(h, word.substr(from, end - from));
+        if (slot == nullptr) continue;
+        if (end == n) {
+            // The whole word is no split of itself, even when the dictionary lists it.
+            if (from > 0 && slot->noun) best = Best{1, 0, static_cast<uint8_t>(n), 0};
+            continue;
+        }
+        for (size_t link : {size_t{0}, size_t{1}, size_t{2}}) {
+            if (link == 1 && word[end] != L's') continue;
+            if (link == 2 && word.substr(end, 2) != L"es") continue;
+            const size_t rest = end + link;
+            if (rest + kMinPart > n) continue;
+            Solve(word, rest, memo);
+            const Best tail = memo[rest];
+            if (tail.parts == 0 || tail.parts + 1u > kMaxParts) continue;
+            const auto parts = static_cast<uint8_t>(tail.parts + 1);
+            const auto links = static_cast<uint8_t>(tail.links + (link > 0 ? 1 : 0));
+            if (best.parts == 0 || parts < best.parts ||
+                (parts == best.parts && links < best.links)) {
+                best = Best{parts, links, static_cast<uint8_t>(end), static_cast<uint8_t>(link)};
+            }
+        }
+    }
+    memo[from] = best;
 }
 
 std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) const {
@@ -315,36 +411,13 @@ std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) cons
     for (wchar_t c : word) {
         if (!IsLetter(c)) return {};
     }
-    // best[i]: fewest parts for word[i..n), 0 = impossible; next[i]: end of the first part,
-    // skip[i]: linking letters after it.
-    // links[i]: linking letters in that split; of two splits with as many parts the one
-    // with fewer links wins ("gross|buchstaben", not "gros|s|buchstaben").
-    std::vector<size_t> best(n + 1, 0), next(n + 1, 0), skip(n + 1, 0), links(n + 1, 0);
-    for (size_t i = n; i-- > 0;) {
-        for (size_t j = i + kMinPart; j <= n; ++j) {
-            auto it = words_.find(word.substr(i, j - i));
-            if (it == words_.end()) continue;
-            if (j == n) {
-                // The whole word is no split of itself, even when the dictionary lists it.
-                if (i > 0 && it->second) best[i] = 1, next[i] = n, skip[i] = 0, links[i] = 0;
-                continue;
-            }
-            for (size_t link : {size_t{0}, size_t{1}, size_t{2}}) {
-                if (link == 1 && word[j] != L's') continue;
-                if (link == 2 && word.substr(j, 2) != L"es") continue;
-                size_t rest = j + link;
-                if (rest >= n || best[rest] == 0 || best[rest] + 1 > kMaxParts) continue;
-                const size_t parts = best[rest] + 1;
-                const size_t linked = links[rest] + (link > 0 ? 1 : 0);
-                if (best[i] == 0 || parts < best[i] || (parts == best[i] && linked < links[i])) {
-                    best[i] = parts, next[i] = j, skip[i] = link, links[i] = linked;
-                }
-            }
-        }
-    }
-    if (best[0] < 2) return {};
+    std::vector<Best> memo(n + 1, Best{255, 0, 0, 0});
+    Solve(word, 0, memo);
+    if (memo[0].parts < 2) return {};
     std::vector<std::wstring> parts;
-    for (size_t i = 0; i < n; i = next[i] + skip[i]) parts.emplace_back(word.substr(i, next[i] - i));
+    for (size_t i = 0; i < n; i = memo[i].next + memo[i].skip) {
+        parts.emplace_back(word.substr(i, memo[i].next - i));
+    }
     return parts;
 }
 

@@ -5,10 +5,10 @@
 // "Gewerbeanmeldung".
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <lucene++/LuceneHeaders.h>
@@ -36,19 +36,34 @@ class CompoundDictionary {
     // "arbeit", "amt"), and the split with the fewest parts wins.
     std::vector<std::wstring> Split(std::wstring_view word) const;
 
-    size_t size() const { return words_.size(); }
+    size_t size() const { return count_; }
 
   private:
-    struct Hash {
-        using is_transparent = void;
-        size_t operator()(std::wstring_view s) const { return std::hash<std::wstring_view>()(s); }
+    // One dictionary word in `chars_`, found by its hash (open addressing, linear probing).
+    struct Slot {
+        uint64_t hash = 0;
+        uint32_t offset = 0;
+        uint16_t length = 0;  // 0: empty slot
+        bool noun = false;
     };
-    struct Eq {
-        using is_transparent = void;
-        bool operator()(std::wstring_view a, std::wstring_view b) const { return a == b; }
+    // The best split of a suffix: fewest parts, then fewest linking letters.
+    struct Best {
+        uint8_t parts = 0;  // 0: none; 255: not computed yet
+        uint8_t links = 0;
+        uint8_t next = 0;  // end of the first part
+        uint8_t skip = 0;  // linking letters after it
     };
-    // Normalised word -> whether it is a noun.
-    std::unordered_map<std::wstring, bool, Hash, Eq> words_;
+    const Slot* Find(uint64_t hash, std::wstring_view word) const;
+    void Insert(std::wstring_view word, bool noun);
+    bool MayBePrefix(uint64_t hash) const;
+    void Solve(std::wstring_view word, size_t from, std::vector<Best>& memo) const;
+
+    std::vector<Slot> slots_;
+    std::wstring chars_;
+    size_t count_ = 0;
+    // A one-hash Bloom filter of every prefix of every word: a candidate part stops growing
+    // as soon as no dictionary word starts with it.
+    std::vector<uint64_t> prefixes_;
 };
 
 // Lower-cases and normalises German spelling the way the Snowball "german2" variant does:

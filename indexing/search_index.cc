@@ -373,43 +373,58 @@ struct FoldedText {
     std::vector<uint32_t> origin;
 };
 
-FoldedText Fold(const std::wstring& original, size_t limit) {
+// One character lower-cased and folded to its base letter (ß is expanded by the caller).
+wchar_t FoldLetter(wchar_t c) {
+    if (c >= L'A' && c <= L'Z') return static_cast<wchar_t>(c + 32);
+    if (c < 0xC0 || c > 0xFF) return c;
+    if (c <= 0xDE && c != 0xD7) c = static_cast<wchar_t>(c + 32);  // Latin-1 capitals
+    switch (c) {
+        case L'ä': case L'à': case L'á': case L'â': case L'ã': case L'å': return L'a';
+        case L'ö': case L'ò': case L'ó': case L'ô': case L'õ': case L'ø': return L'o';
+        case L'ü': case L'ù': case L'ú': case L'û': return L'u';
+        case L'é': case L'è': case L'ê': case L'ë': return L'e';
+        case L'í': case L'ì': case L'î': case L'ï': return L'i';
+        case L'ç': return L'c';
+        case L'ñ': return L'n';
+        default: return c;
+    }
+}
+
+bool IsFoldedVowel(wchar_t c) {
+    return c == L'a' || c == L'e' || c == L'i' || c == L'o' || c == L'u' || c == L'y';
+}
+
+// Folds like the analyzer without allocating per character: snippets fold every hit's text.
+FoldedText Fold(const std::wstring& original, size_t from, size_t to) {
     FoldedText f;
-    const size_t n = std::min(original.size(), limit);
-    f.text.reserve(n);
-    f.origin.reserve(n);
-    size_t i = 0;
-    while (i < n) {
-        // Fold one word at a time, so that german2 rules see their neighbours.
-        if (!IsWordChar(original[i])) {
-            f.text.push_back(L' ');
-            f.origin.push_back(static_cast<uint32_t>(i));
-            ++i;
+    const size_t n = std::min(original.size(), to);
+    f.text.reserve(n - std::min(n, from) + 16);
+    f.origin.reserve(n - std::min(n, from) + 16);
+    auto put = [&f](wchar_t c, size_t at) {
+        f.text.push_back(c);
+        f.origin.push_back(static_cast<uint32_t>(at));
+    };
+    for (size_t k = from; k < n; ++k) {
+        const wchar_t raw = original[k];
+        if (!IsWordChar(raw)) {
+            put(L' ', k);
             continue;
         }
-        size_t end = i;
-        while (end < n && IsWordChar(original[end])) ++end;
-        // Fold char by char to keep the mapping: normalisation only merges "ae"-style pairs
-        // and expands ß, both handled here.
-        for (size_t k = i; k < end; ++k) {
-            std::wstring one = detail::FoldWord(std::wstring_view(&original[k], 1));
-            wchar_t c = one.empty() ? original[k] : one[0];
-            const wchar_t next = k + 1 < end ? detail::FoldWord(std::wstring_view(&original[k + 1], 1))[0] : 0;
-            const wchar_t prev = k > i ? f.text.back() : 0;
-            if (next == L'e' && (c == L'a' || c == L'o' ||
-                                 (c == L'u' && prev != L'q' && prev != L'a' && prev != L'e' &&
-                                  prev != L'i' && prev != L'o' && prev != L'u'))) {
-                f.text.push_back(c);
-                f.origin.push_back(static_cast<uint32_t>(k));
-                ++k;  // the 'e' of "ae", "oe", "ue" folds away
-                continue;
-            }
-            for (wchar_t oc : one) {
-                f.text.push_back(oc);
-                f.origin.push_back(static_cast<uint32_t>(k));
-            }
+        if (raw == L'ß' || raw == 0x1E9E) {
+            put(L's', k);
+            put(L's', k);
+            continue;
         }
-        i = end;
+        const wchar_t c = FoldLetter(raw);
+        const wchar_t next = k + 1 < n ? FoldLetter(original[k + 1]) : 0;
+        const bool word_start = k == from || !IsWordChar(original[k - 1]);
+        const wchar_t prev = word_start ? 0 : f.text.back();
+        // german2: "ae", "oe", "ue" spell ä, ö, ü (not "ue" after q or a vowel, as in "Feuer").
+        const bool umlaut_pair =
+            next == L'e' && (raw == L'a' || raw == L'o' || raw == L'A' || raw == L'O' ||
+                             ((raw == L'u' || raw == L'U') && prev != L'q' && !IsFoldedVowel(prev)));
+        put(c, k);
+        if (umlaut_pair) ++k;
     }
     return f;
 }
@@ -474,35 +489,49 @@ std::vector<Span> FindMatches(const std::wstring& original, const FoldedText& fo
     return merged;
 }
 
+// The end of the word at `at` (or `at` itself between words), so that a chunk of text is
+// never cut inside a word.
+size_t WordEnd(const std::wstring& text, size_t at) {
+    while (at < text.size() && IsWordChar(text[at])) ++at;
+    return at;
+}
+
 // A passage of about 220 characters around the first match, with every match in it marked.
+// The text is folded chunk by chunk until the first match, so that a long document whose
+// match comes early costs little.
 bool MakeSnippet(const std::wstring& text, const std::vector<detail::HighlightPattern>& patterns,
                  bool paged, std::string* snippet, uint32_t* page) {
-    FoldedText folded = Fold(text, kSnippetScanChars);
-    auto spans = FindMatches(text, folded, patterns);
-    if (spans.empty()) return false;
-    size_t from = spans[0].start > 60 ? spans[0].start - 60 : 0;
-    while (from > 0 && from < spans[0].start && IsWordChar(text[from - 1])) ++from;
-    size_t to = std::min(text.size(), spans[0].start + 160);
-    while (to < text.size() && to < spans[0].start + 200 && IsWordChar(text[to])) ++to;
+    constexpr size_t kChunk = 4096;
+    const size_t limit = std::min(text.size(), kSnippetScanChars);
+    std::optional<Span> first;
+    for (size_t pos = 0; pos < limit && !first;) {
+        const size_t end = WordEnd(text, std::min(limit, pos + kChunk));
+        auto spans = FindMatches(text, Fold(text, pos, end), patterns);
+        if (!spans.empty()) first = spans[0];
+        pos = end;
+    }
+    if (!first) return false;
+    size_t from = first->start > 60 ? first->start - 60 : 0;
+    while (from > 0 && from < first->start && IsWordChar(text[from - 1])) ++from;
+    const size_t to = WordEnd(text, std::min(text.size(), first->start + 160));
+    const auto spans = FindMatches(text, Fold(text, from, to), patterns);
     std::string out = from > 0 ? "… " : "";
     size_t cursor = from;
     for (const auto& s : spans) {
-        if (s.start >= to) break;
         if (s.start < cursor) continue;
         AppendEscaped(std::wstring_view(text).substr(cursor, s.start - cursor), &out);
         out += "<em>";
         AppendEscaped(std::wstring_view(text).substr(s.start, s.end - s.start), &out);
         out += "</em>";
         cursor = s.end;
-        to = std::max(to, std::min(text.size(), s.end));
     }
     if (cursor < to) AppendEscaped(std::wstring_view(text).substr(cursor, to - cursor), &out);
     if (to < text.size()) out += " …";
     *snippet = std::move(out);
     if (paged) {
-        *page = 1 + static_cast<uint32_t>(std::count(text.begin(), text.begin() +
-                                                                       static_cast<std::ptrdiff_t>(spans[0].start),
-                                                     kPageBreak));
+        *page = 1 + static_cast<uint32_t>(std::count(
+                        text.begin(), text.begin() + static_cast<std::ptrdiff_t>(first->start),
+                        kPageBreak));
     }
     return true;
 }

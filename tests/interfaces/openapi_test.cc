@@ -480,3 +480,41 @@ TEST_F(OpenApiTest, RecordsAnswersUseDocumentedStatusesAndFields) {
 
 }  // namespace
 }  // namespace aktenwerk::interfaces
+
+namespace aktenwerk::interfaces {
+namespace {
+
+TEST_F(OpenApiTest, SearchAnswersUseDocumentedStatusesAndFields) {
+    CreateUsers();
+    dms::SearchIndexerOptions options;
+    options.index_dir = dir_.Sub("index");
+    auto search = dms::SearchIndexer::Open(repo_.get(), options);
+    ASSERT_TRUE(search.ok()) << search.status().ToString();
+    api_->SetSearch(search->get());
+    const Headers json_type = Admin({{"Content-Type", "application/json"}});
+    Send("POST", "/api/v1/aktenplan/einheiten", json_type, R"({"kennzeichen": "32", "titel": "Ordnung"})");
+    Response akte = Send("POST", "/api/v1/akten", json_type,
+                         R"({"einheit_kennzeichen": "32", "betreff": "Straßenreinigung"})");
+    const std::string akte_id = json::parse(akte.body).value("id", "");
+    Send("POST", "/api/v1/dokumente?parent_id=" + akte_id + "&dateiname=a.txt",
+         Admin({{"Content-Type", "application/octet-stream"}}), "Gebühren der Straßenreinigung");
+    AKTENWERK_ASSERT_OK((*search)->CatchUp());
+
+    Response found = Send("GET", "/api/v1/suche?q=Strassenreinigung&facetten=true", Admin());
+    ExpectAnswer(found, 200, "/api/v1/suche", "GET");
+    const json body = json::parse(found.body);
+    ExpectMatchesSchema(body, "Suchergebnis");
+    EXPECT_EQ(body.value("anzahl", 0), 2);
+    for (const auto& hit : body["treffer"]) ExpectMatchesSchema(hit, "Treffer");
+    for (const auto& value : body["facetten"]["typ"]) ExpectMatchesSchema(value, "Facettenwert");
+
+    Response bad = Send("GET", "/api/v1/suche?q=%22offen", Admin());
+    ExpectAnswer(bad, 400, "/api/v1/suche", "GET");
+    ExpectProblem(bad, "invalid-query");
+    Response unknown = Send("GET", "/api/v1/suche?akte=nichts", Admin());
+    ExpectAnswer(unknown, 404, "/api/v1/suche", "GET");
+    api_->SetSearch(nullptr);
+}
+
+}  // namespace
+}  // namespace aktenwerk::interfaces
