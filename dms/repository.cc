@@ -125,7 +125,7 @@ Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string
         AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*head));
         seq = j.get<uint64_t>() + 1;
     }
-    // TODO(#3): the indexer drains this outbox; until it exists, entries accumulate.
+    // dms/search_indexer drains this outbox into the search index and deletes what it applied.
     txn.Put(
         keys::Outbox(seq),
         storage::EncodeValue({{"objekt_id", objekt_id}, {"aktion", aktion}, {"version", version}}));

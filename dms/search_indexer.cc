@@ -6,7 +6,10 @@
 // after it: nothing is lost, and re-applied entries overwrite by uid instead of duplicating.
 #include "dms/search_indexer.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -142,6 +145,9 @@ void SearchIndexer::Stop() {
 }
 
 void SearchIndexer::Run() {
+    // Indexing yields to request handling when the CPU is scarce; the threads a batch starts
+    // inherit this (Linux keeps the nice value per thread).
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);
     if (rebuild_on_start_) {
         Status s = Rebuild();
         if (!s.ok()) Log().Error("index rebuild failed", "error=" + log::Quote(s.ToString()));

@@ -669,9 +669,16 @@ struct SearchIndex::Impl {
         return snapshot;
     }
 
+    // A reader of the latest commit. reopen() shares the segments that did not change with
+    // the previous reader, and with them their field caches, so that a search right after a
+    // commit does not load the sort and facet values of the whole index again.
     Status Reopen() {
+        auto current = Current();
+        Lucene::IndexReaderPtr reader =
+            current ? current->reader->reopen() : Lucene::IndexReader::open(directory, true);
+        if (current && reader == current->reader) return Status::Ok();
         auto next = std::make_shared<Snapshot>();
-        next->reader = Lucene::IndexReader::open(directory, true);
+        next->reader = reader;
         next->searcher = newLucene<Lucene::IndexSearcher>(next->reader);
         std::lock_guard lock(snapshot_mu);
         snapshot = std::move(next);
@@ -894,6 +901,7 @@ Result<SearchResult> SearchIndex::Search(const SearchRequest& request) const {
             hit.mime_type = Get(doc, L"mime_type");
             hit.zustand = Get(doc, L"zustand");
             hit.extraktion = Get(doc, L"extraktion");
+            hit.extraktion_grund = Get(doc, L"extraktion_grund");
             hit.datum = static_cast<int32_t>(ToUint(Get(doc, L"datum")));
             hit.erstellt_am = static_cast<int64_t>(ToUint(Get(doc, L"erstellt_am")));
             hit.score = r.score;

@@ -123,6 +123,7 @@ struct SearchHit {
     std::string mime_type;
     std::string zustand;
     std::string extraktion;
+    std::string extraktion_grund;  // why the text could not be extracted, when it could not
     int32_t datum = 0;
     int64_t erstellt_am = 0;
     double score = 0;

@@ -159,6 +159,7 @@ json HitJson(const indexing::SearchHit& h) {
     if (!h.mime_type.empty()) j["mime_type"] = h.mime_type;
     j["zustand"] = h.zustand;
     if (h.typ == "dokument") j["extraktion"] = h.extraktion;
+    if (!h.extraktion_grund.empty()) j["extraktion_grund"] = h.extraktion_grund;
     if (h.datum > 0) j["datum"] = DateText(h.datum);
     j["erstellt_am"] = dms::FormatTimestamp(h.erstellt_am);
     if (!h.snippet.empty()) j["snippet"] = h.snippet;

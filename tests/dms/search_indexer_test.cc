@@ -271,6 +271,8 @@ TEST_F(SearchIndexerTest, FailedExtractionIsRecordedAndTheDocumentStaysDownloada
     auto result = Search(r);
     ASSERT_EQ(result.hits.size(), 1u);
     EXPECT_EQ(result.hits[0].extraktion, "fehlgeschlagen");
+    EXPECT_EQ(result.hits[0].extraktion_grund.rfind("malformed: ", 0), 0u)
+        << result.hits[0].extraktion_grund;
     EXPECT_EQ(indexer_->stats().extraction_failures, 1u);
     EXPECT_TRUE(repo_->OpenContent(admin_, dok, 0).ok());
 }
