@@ -298,7 +298,7 @@ void RestApi::Add(std::string method, std::string pattern, Method fn, bool auth)
 void RestApi::AddRoutes() {
     Add("GET", "/healthz", &RestApi::Healthz, false);
     Add("GET", "/metrics", &RestApi::Metrics, false);
-    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi);
+    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi, false);
 
     Add("GET", "/api/v1/aktenplan", &RestApi::GetAktenplan);
     Add("POST", "/api/v1/aktenplan/import", &RestApi::ImportAktenplan);
