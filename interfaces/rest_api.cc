@@ -373,11 +373,10 @@ Result<dms::Principal> RestApi::Authenticate(const Request& req) {
     return principal;
 }
 
-Response RestApi::Dispatch(Request& req) {
-    auto parts = Split(req.path);
-    const Route* match = nullptr;
-    std::vector<std::string> params;
-    bool path_known = false;
+// Routes whose pattern matches `parts`, with their path parameters.
+std::vector<std::pair<const RestApi::Route*, std::vector<std::string>>> RestApi::Match(
+    const std::vector<std::string_view>& parts) const {
+    std::vector<std::pair<const Route*, std::vector<std::string>>> out;
     for (const auto& route : routes_) {
         if (route.segments.size() != parts.size()) continue;
         std::vector<std::string> found;
@@ -390,32 +389,48 @@ Response RestApi::Dispatch(Request& req) {
                 ok = seg == parts[i];
             }
         }
-        if (!ok) continue;
-        path_known = true;
-        if (route.method == req.method) {
-            match = &route;
-            params = std::move(found);
-            break;
+        if (ok) out.emplace_back(&route, std::move(found));
+    }
+    return out;
+}
+
+Response RestApi::Dispatch(Request& req) {
+    const auto matches = Match(Split(req.path));
+    if (matches.empty()) return Problem(404, "not-found", "no such resource: " + req.path, req);
+
+    // HEAD is answered wherever GET is (RFC 9110 section 9.3.2); the server sends no body.
+    const Route* match = nullptr;
+    std::vector<std::string> params;
+    for (const std::string& method : {req.method, std::string(req.method == "HEAD" ? "GET" : "")}) {
+        for (const auto& [route, found] : matches) {
+            if (!match && route->method == method) {
+                match = route;
+                params = found;
+            }
         }
     }
     if (!match) {
-        if (path_known) {
-            Response res = Problem(405, "method-not-allowed",
-                                   "method " + req.method + " is not allowed here", req);
-            std::string allow;
-            for (const auto& route : routes_) {
-                if (route.segments.size() == parts.size()) {
-                    bool ok = true;
-                    for (size_t i = 0; i < parts.size() && ok; ++i) {
-                        ok = route.segments[i].front() == '{' || route.segments[i] == parts[i];
-                    }
-                    if (ok) allow += (allow.empty() ? "" : ", ") + route.method;
-                }
-            }
+        std::vector<std::string> methods;
+        auto add = [&](const std::string& m) {
+            if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+        };
+        for (const auto& [route, found] : matches) {
+            add(route->method);
+            if (route->method == "GET") add("HEAD");
+        }
+        add("OPTIONS");
+        std::string allow;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        if (req.method == "OPTIONS") {
+            Response res;
+            res.status = 204;
             res.SetHeader("Allow", allow);
             return res;
         }
-        return Problem(404, "not-found", "no such resource: " + req.path, req);
+        Response res = Problem(405, "method-not-allowed",
+                               "method " + req.method + " is not allowed here", req);
+        res.SetHeader("Allow", allow);
+        return res;
     }
 
     Call call{req, match, std::move(params), {}};
