@@ -86,6 +86,7 @@ struct Version {
     std::string sha256;
     uint64_t groesse = 0;
     std::string mime_type;  // detected from the content, not taken from the client
+    std::string zeichensatz;  // character set of text content ("utf-8"); empty otherwise
     std::string dateiname;  // the original file name, UTF-8
     std::string kommentar;
     std::string erstellt_von;

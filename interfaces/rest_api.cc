@@ -209,6 +209,13 @@ class PartSource final : public dms::ContentSource {
     MultipartReader* reader_;
 };
 
+// Media types a browser displays without running anything: the only ones served inline.
+bool ShownInline(std::string_view mime_type) {
+    static constexpr std::string_view kPassive[] = {"application/pdf", "image/png", "image/jpeg",
+                                                    "image/gif",       "image/webp", "text/plain"};
+    return std::find(std::begin(kPassive), std::end(kPassive), mime_type) != std::end(kPassive);
+}
+
 struct RangeSpec {
     uint64_t first = 0;
     uint64_t last = 0;
@@ -929,13 +936,22 @@ Response RestApi::GetContent(Call& c) {
     auto version = repo_->GetVersion(c.principal, c.id(), nummer);
     if (!version.ok()) return Problem(version.status(), c.req);
     const std::string etag = "\"" + version->sha256 + "\"";
-    const std::string disposition = ContentDisposition(
-        c.req.Query("download") == "inline" ? "inline" : "attachment", version->dateiname);
+    // Content is the users', not ours: it must never run in the API's origin. Only passive
+    // types are shown inline, and everything but PDF (whose viewer a sandbox would break)
+    // is sandboxed, so an uploaded HTML or SVG file with a script in it cannot act with the
+    // viewer's credentials.
+    const bool shown_inline =
+        c.req.Query("download") == "inline" && ShownInline(version->mime_type);
+    const std::string disposition =
+        ContentDisposition(shown_inline ? "inline" : "attachment", version->dateiname);
     Response res;
     res.SetHeader("ETag", etag);
     res.SetHeader("Accept-Ranges", "bytes");
     res.SetHeader("Cache-Control", "private, no-cache");
     res.SetHeader("X-Content-Type-Options", "nosniff");
+    if (version->mime_type != "application/pdf") {
+        res.SetHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    }
 
     if (NoneMatch(c.req.Header("If-None-Match"), etag)) {
         res.status = 304;
@@ -950,7 +966,9 @@ Response RestApi::GetContent(Call& c) {
         bad.SetHeader("Content-Range", "bytes */" + std::to_string(version->groesse));
         return bad;
     }
-    res.SetHeader("Content-Type", version->mime_type);
+    res.SetHeader("Content-Type", version->zeichensatz.empty()
+                                      ? version->mime_type
+                                      : version->mime_type + "; charset=" + version->zeichensatz);
     res.SetHeader("Content-Disposition", disposition);
     uint64_t first = 0, length = version->groesse;
     if (*range) {
