@@ -134,21 +134,19 @@ Result<size_t> DepthOf(const Reader& reader, const Objekt& o) {
 
 Status TooDeep(std::string_view what) {
     return InvalidArgumentError(std::string(what) + " would lie more than " +
-                                    std::to_string(kMaxTreeDepth) +
-                                    " levels deep in the Aktenplan",
+                                    std::to_string(kMaxTreeDepth) + " levels deep in the Aktenplan",
                                 "too-deep");
 }
 
 // Whether the subtree below `id` reaches more than `levels` levels below it. Reads
 // committed state; visits at most the nodes within `levels + 1` levels.
-Result<bool> DeeperThan(const storage::MetadataStore& store, const std::string& id,
-                        size_t levels) {
+Result<bool> DeeperThan(const storage::MetadataStore& store, const std::string& id, size_t levels) {
     std::vector<std::string> children;
-    AKTENWERK_RETURN_IF_ERROR(store.Scan(keys::ChildPrefix(id), "", 0,
-                                         [&](std::string_view key, std::string_view) {
-                                             children.emplace_back(key.substr(key.rfind('/') + 1));
-                                             return true;
-                                         }));
+    AKTENWERK_RETURN_IF_ERROR(
+        store.Scan(keys::ChildPrefix(id), "", 0, [&](std::string_view key, std::string_view) {
+            children.emplace_back(key.substr(key.rfind('/') + 1));
+            return true;
+        }));
     if (children.empty()) return false;
     if (levels == 0) return true;
     for (const auto& child : children) {
@@ -765,10 +763,11 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);
         PutObjekt(txn, o);
-        AKTENWERK_RETURN_IF_ERROR(AppendAudit(
-            txn, now, p.name, o.id, "zda",
-            {{"laufzeit_ende", before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
-            {{"zda", zda.ToString()}, {"laufzeit_ende", o.laufzeit_ende->ToString()}}));
+        AKTENWERK_RETURN_IF_ERROR(
+            AppendAudit(txn, now, p.name, o.id, "zda",
+                        {{"laufzeit_ende",
+                          before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
+                        {{"zda", zda.ToString()}, {"laufzeit_ende", o.laufzeit_ende->ToString()}}));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
         result = o;
         return Status::Ok();

@@ -28,12 +28,12 @@ Status CheckFileName(std::string_view field, std::string_view name);
 // Checks that a stream of bytes, fed in pieces of any size, is well-formed UTF-8 (as
 // IsValidUtf8). Not thread-safe.
 class Utf8Checker {
-public:
+  public:
     void Feed(std::string_view bytes);
     // True when everything fed so far is well-formed and no sequence is left open.
     bool valid() const { return valid_ && need_ == 0; }
 
-private:
+  private:
     bool valid_ = true;
     int need_ = 0;  // continuation bytes still expected
     uint32_t cp_ = 0;

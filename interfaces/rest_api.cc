@@ -211,7 +211,7 @@ class PartSource final : public dms::ContentSource {
 
 // Media types a browser displays without running anything: the only ones served inline.
 bool ShownInline(std::string_view mime_type) {
-    static constexpr std::string_view kPassive[] = {"application/pdf", "image/png", "image/jpeg",
+    static constexpr std::string_view kPassive[] = {"application/pdf", "image/png",  "image/jpeg",
                                                     "image/gif",       "image/webp", "text/plain"};
     return std::find(std::begin(kPassive), std::end(kPassive), mime_type) != std::end(kPassive);
 }

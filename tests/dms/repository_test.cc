@@ -446,8 +446,8 @@ TEST_F(RepositoryTest, TheTreeStopsAtAFixedDepthWithAClearError) {
     ExpectRefused(refused, StatusCode::kInvalidArgument, "too-deep");
     EXPECT_EQ(chain.size(), 30u);  // levels 3 to 32
     EXPECT_TRUE(repo_->Get(user_, chain.back().id).ok());
-    ExpectRefused(repo_->Move(user_, chain[1].id, other.id).status(),
-                  StatusCode::kInvalidArgument, "too-deep");
+    ExpectRefused(repo_->Move(user_, chain[1].id, other.id).status(), StatusCode::kInvalidArgument,
+                  "too-deep");
     EXPECT_TRUE(repo_->Move(user_, chain[20].id, other.id).ok());
 }
 
