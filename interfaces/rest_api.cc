@@ -210,6 +210,13 @@ class PartSource final : public dms::ContentSource {
     MultipartReader* reader_;
 };
 
+// Media types a browser displays without running anything: the only ones served inline.
+bool ShownInline(std::string_view mime_type) {
+    static constexpr std::string_view kPassive[] = {"application/pdf", "image/png",  "image/jpeg",
+                                                    "image/gif",       "image/webp", "text/plain"};
+    return std::find(std::begin(kPassive), std::end(kPassive), mime_type) != std::end(kPassive);
+}
+
 struct RangeSpec {
     uint64_t first = 0;
     uint64_t last = 0;
@@ -299,7 +306,7 @@ void RestApi::Add(std::string method, std::string pattern, Method fn, bool auth)
 void RestApi::AddRoutes() {
     Add("GET", "/healthz", &RestApi::Healthz, false);
     Add("GET", "/metrics", &RestApi::Metrics, false);
-    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi);
+    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi, false);
 
     Add("GET", "/api/v1/aktenplan", &RestApi::GetAktenplan);
     Add("POST", "/api/v1/aktenplan/import", &RestApi::ImportAktenplan);
@@ -375,11 +382,10 @@ Result<dms::Principal> RestApi::Authenticate(const Request& req) {
     return principal;
 }
 
-Response RestApi::Dispatch(Request& req) {
-    auto parts = Split(req.path);
-    const Route* match = nullptr;
-    std::vector<std::string> params;
-    bool path_known = false;
+// Routes whose pattern matches `parts`, with their path parameters.
+std::vector<std::pair<const RestApi::Route*, std::vector<std::string>>> RestApi::Match(
+    const std::vector<std::string_view>& parts) const {
+    std::vector<std::pair<const Route*, std::vector<std::string>>> out;
     for (const auto& route : routes_) {
         if (route.segments.size() != parts.size()) continue;
         std::vector<std::string> found;
@@ -392,32 +398,48 @@ Response RestApi::Dispatch(Request& req) {
                 ok = seg == parts[i];
             }
         }
-        if (!ok) continue;
-        path_known = true;
-        if (route.method == req.method) {
-            match = &route;
-            params = std::move(found);
-            break;
+        if (ok) out.emplace_back(&route, std::move(found));
+    }
+    return out;
+}
+
+Response RestApi::Dispatch(Request& req) {
+    const auto matches = Match(Split(req.path));
+    if (matches.empty()) return Problem(404, "not-found", "no such resource: " + req.path, req);
+
+    // HEAD is answered wherever GET is (RFC 9110 section 9.3.2); the server sends no body.
+    const Route* match = nullptr;
+    std::vector<std::string> params;
+    for (const std::string& method : {req.method, std::string(req.method == "HEAD" ? "GET" : "")}) {
+        for (const auto& [route, found] : matches) {
+            if (!match && route->method == method) {
+                match = route;
+                params = found;
+            }
         }
     }
     if (!match) {
-        if (path_known) {
-            Response res = Problem(405, "method-not-allowed",
-                                   "method " + req.method + " is not allowed here", req);
-            std::string allow;
-            for (const auto& route : routes_) {
-                if (route.segments.size() == parts.size()) {
-                    bool ok = true;
-                    for (size_t i = 0; i < parts.size() && ok; ++i) {
-                        ok = route.segments[i].front() == '{' || route.segments[i] == parts[i];
-                    }
-                    if (ok) allow += (allow.empty() ? "" : ", ") + route.method;
-                }
-            }
+        std::vector<std::string> methods;
+        auto add = [&](const std::string& m) {
+            if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+        };
+        for (const auto& [route, found] : matches) {
+            add(route->method);
+            if (route->method == "GET") add("HEAD");
+        }
+        add("OPTIONS");
+        std::string allow;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        if (req.method == "OPTIONS") {
+            Response res;
+            res.status = 204;
             res.SetHeader("Allow", allow);
             return res;
         }
-        return Problem(404, "not-found", "no such resource: " + req.path, req);
+        Response res = Problem(405, "method-not-allowed",
+                               "method " + req.method + " is not allowed here", req);
+        res.SetHeader("Allow", allow);
+        return res;
     }
 
     Call call{req, match, std::move(params), {}};
@@ -917,13 +939,22 @@ Response RestApi::GetContent(Call& c) {
     auto version = repo_->GetVersion(c.principal, c.id(), nummer);
     if (!version.ok()) return Problem(version.status(), c.req);
     const std::string etag = "\"" + version->sha256 + "\"";
-    const std::string disposition = ContentDisposition(
-        c.req.Query("download") == "inline" ? "inline" : "attachment", version->dateiname);
+    // Content is the users', not ours: it must never run in the API's origin. Only passive
+    // types are shown inline, and everything but PDF (whose viewer a sandbox would break)
+    // is sandboxed, so an uploaded HTML or SVG file with a script in it cannot act with the
+    // viewer's credentials.
+    const bool shown_inline =
+        c.req.Query("download") == "inline" && ShownInline(version->mime_type);
+    const std::string disposition =
+        ContentDisposition(shown_inline ? "inline" : "attachment", version->dateiname);
     Response res;
     res.SetHeader("ETag", etag);
     res.SetHeader("Accept-Ranges", "bytes");
     res.SetHeader("Cache-Control", "private, no-cache");
     res.SetHeader("X-Content-Type-Options", "nosniff");
+    if (version->mime_type != "application/pdf") {
+        res.SetHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    }
 
     if (NoneMatch(c.req.Header("If-None-Match"), etag)) {
         res.status = 304;
@@ -938,7 +969,9 @@ Response RestApi::GetContent(Call& c) {
         bad.SetHeader("Content-Range", "bytes */" + std::to_string(version->groesse));
         return bad;
     }
-    res.SetHeader("Content-Type", version->mime_type);
+    res.SetHeader("Content-Type", version->zeichensatz.empty()
+                                      ? version->mime_type
+                                      : version->mime_type + "; charset=" + version->zeichensatz);
     res.SetHeader("Content-Disposition", disposition);
     uint64_t first = 0, length = version->groesse;
     if (*range) {
