@@ -120,6 +120,10 @@ SearchIndexer::SearchIndexer(Repository* repo, SearchIndexerOptions options,
         wake_.notify_one();
     });
     applied_ = index_->committed_position();
+    // A crash between an index commit and the deletion of what it applied leaves entries at
+    // or before the committed position; they are done and go now.
+    Status s = DeleteOutbox(0, applied_);
+    if (!s.ok()) Log().Warning("applied outbox entries not deleted", "error=" + log::Quote(s.ToString()));
 }
 
 SearchIndexer::~SearchIndexer() {
@@ -245,7 +249,7 @@ Result<bool> SearchIndexer::Cycle() {
     }
     AKTENWERK_RETURN_IF_ERROR(index_->Commit(std::max(last, from)));
     if (last > from) {
-        AKTENWERK_RETURN_IF_ERROR(DeleteOutbox(last));
+        AKTENWERK_RETURN_IF_ERROR(DeleteOutbox(from, last));
         applied_ = last;
     }
     batches_.fetch_add(1);
@@ -478,10 +482,12 @@ Status SearchIndexer::SubmitPendingOcr() {
     return Status::Ok();
 }
 
-Status SearchIndexer::DeleteOutbox(uint64_t up_to) {
+Status SearchIndexer::DeleteOutbox(uint64_t after, uint64_t up_to) {
     std::vector<std::string> doomed;
+    // Starting after the entries deleted before keeps the scan off LevelDB's tombstones.
+    const std::string start = after == 0 ? std::string() : keys::Outbox(after);
     AKTENWERK_RETURN_IF_ERROR(repo_->metadata().Scan(
-        keys::kOutboxPrefix, "", 0, [&](std::string_view key, std::string_view) {
+        keys::kOutboxPrefix, start, 0, [&](std::string_view key, std::string_view) {
             uint64_t seq = 0;
             if (!storage::ParseSortableNumber(key.substr(keys::kOutboxPrefix.size()), &seq) ||
                 seq > up_to) {
@@ -587,7 +593,7 @@ Status SearchIndexer::Rebuild() {
     AKTENWERK_RETURN_IF_ERROR(index_->Commit(head));
     std::error_code ec;
     std::filesystem::remove(marker, ec);
-    AKTENWERK_RETURN_IF_ERROR(DeleteOutbox(head));
+    AKTENWERK_RETURN_IF_ERROR(DeleteOutbox(0, head));
     applied_ = head;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)

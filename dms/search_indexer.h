@@ -105,7 +105,8 @@ class SearchIndexer {
                        indexing::IndexDocument* entry);
     Status SubmitPendingOcr();
     Result<uint64_t> OutboxHead() const;
-    Status DeleteOutbox(uint64_t up_to);
+    // Deletes the outbox entries after `after` up to and including `up_to`.
+    Status DeleteOutbox(uint64_t after, uint64_t up_to);
     Status IndexEverything(indexing::SearchIndex& index);
 
     Repository* repo_;
