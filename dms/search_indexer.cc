@@ -19,6 +19,7 @@
 
 #include "dms/keys.h"
 #include "storage/codec.h"
+#include "storage/disk_space.h"
 #include "storage/log.h"
 
 namespace aktenwerk::dms {
@@ -235,6 +236,7 @@ Result<bool> SearchIndexer::Cycle() {
         if (head > applied_) applied_ = head;  // entries up to head were applied and deleted
         return false;
     }
+    AKTENWERK_RETURN_IF_ERROR(CheckRoom());
     std::vector<Target> targets;
     for (const auto& [id, recursive] : wanted) targets.push_back({id, recursive});
     AKTENWERK_RETURN_IF_ERROR(ApplyTargets(std::move(targets)));
@@ -254,6 +256,19 @@ Result<bool> SearchIndexer::Cycle() {
     }
     batches_.fetch_add(1);
     return true;
+}
+
+// The index is derived data: it must never take the free space that the data directory
+// keeps back for the audit entries of reads and for deletions. Indexing pauses (the lag
+// grows, nothing is lost) while less than the reserve and a margin for one batch is free.
+Status SearchIndexer::CheckRoom() const {
+    constexpr uint64_t kMinMargin = uint64_t{8} << 20;
+    const uint64_t reserve = repo_->options().reserve_bytes;
+    if (reserve == 0) return Status::Ok();
+    storage::SpaceReserve room(options_.index_dir, reserve + std::max(reserve, kMinMargin));
+    Status s = room.CheckRoom(0);
+    if (!s.ok()) return s.WithContext("search index paused until space is freed");
+    return Status::Ok();
 }
 
 Status SearchIndexer::ApplyTargets(std::vector<Target> targets) {

@@ -98,6 +98,9 @@ class SearchIndexer {
     // One batch: outbox entries and finished OCR. Returns whether anything was done.
     Result<bool> Cycle();
     Status ApplyTargets(std::vector<Target> targets);
+    // kResourceExhausted ("disk-full") while the data directory has no room beyond its
+    // reserve for another batch.
+    Status CheckRoom() const;
     Status RefreshTree(const std::string& id, bool recursive, std::vector<std::string>* missing);
     Status RefreshObjekt(const Objekt& o, const std::vector<Objekt>& chain);
     indexing::IndexDocument BaseEntry(const Objekt& o, const std::vector<Objekt>& chain) const;

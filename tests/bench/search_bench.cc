@@ -4,6 +4,7 @@
 //   search_bench ingest CORPUS DATA              files every original of CORPUS as a Dokument
 //   search_bench catchup DATA THREADS            times the indexer draining the whole outbox
 //   search_bench build CORPUS DATA N             N Dokumente straight into storage and index
+//   search_bench replicate DATA TIMES            the index's segments added TIMES-1 more times
 //   search_bench query HOST PORT USER:PW QUERIES /api/v1/suche latency over HTTP
 //   search_bench direct DATA QUERIES             the same queries on the index in process
 // Each prints RESULT lines (key=value) like the drivers of shared/bench.
@@ -308,6 +309,39 @@ int Build(const std::string& corpus, const std::string& data, size_t n) {
     return 0;
 }
 
+// Makes an index of N documents into one of N*TIMES entries by adding copies of its own
+// segments: the posting lists grow as with TIMES as many documents, at the cost of a file
+// copy instead of hours of analysis. Each copy's entries point to the same stored objects.
+int Replicate(const std::string& data, int times) {
+    const std::string dir = data + "/index";
+    auto t0 = Clock::now();
+    auto writer = Lucene::newLucene<Lucene::IndexWriter>(
+        Lucene::FSDirectory::open(indexing::Widen(dir)),
+        indexing::NewGermanAnalyzer(indexing::AnalysisMode::kIndex, nullptr), false,
+        Lucene::IndexWriter::MaxFieldLengthUNLIMITED);
+    auto data_map = Lucene::IndexReader::getCommitUserData(Lucene::FSDirectory::open(indexing::Widen(dir)));
+    auto copies = Lucene::Collection<Lucene::DirectoryPtr>::newInstance();
+    for (int t = 1; t < times; ++t) {
+        const std::string copy = data + "/copy-" + std::to_string(t);
+        std::filesystem::remove_all(copy);
+        std::filesystem::create_directories(copy);
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            const std::string name = e.path().filename().string();
+            if (name == "write.lock" || name == "REBUILDING") continue;
+            std::filesystem::copy_file(e.path(), copy + "/" + name);
+        }
+        copies.add(Lucene::FSDirectory::open(indexing::Widen(copy)));
+    }
+    writer->addIndexesNoOptimize(copies);
+    writer->commit(data_map);
+    const int docs = writer->maxDoc();
+    writer->close();
+    for (int t = 1; t < times; ++t) std::filesystem::remove_all(data + "/copy-" + std::to_string(t));
+    printf("RESULT engine=aktenwerk phase=replicate times=%d entries=%d seconds=%.2f index_bytes=%lu\n",
+           times, docs, Seconds(t0, Clock::now()), DirBytes(dir));
+    return 0;
+}
+
 std::vector<std::string> Queries(const std::string& path) {
     std::ifstream in(path);
     std::vector<std::string> out;
@@ -465,6 +499,7 @@ int main(int argc, char** argv) {
         if (mode == "ingest" && argc == 4) return Ingest(argv[2], argv[3]);
         if (mode == "catchup" && argc == 4) return CatchUp(argv[2], std::atoi(argv[3]));
         if (mode == "build" && argc == 5) return Build(argv[2], argv[3], std::stoul(argv[4]));
+        if (mode == "replicate" && argc == 4) return Replicate(argv[2], std::atoi(argv[3]));
         if (mode == "query" && argc == 6) return Query(argv[2], std::atoi(argv[3]), argv[4], argv[5]);
         if (mode == "direct" && argc == 4) return Direct(argv[2], argv[3]);
     } catch (const Lucene::LuceneException& e) {
