@@ -146,11 +146,31 @@ Response ObjektResponse(int status, const dms::Objekt& o) {
     return res;
 }
 
+// The answer to an upload that created a Dokument: the Dokument with its first version, so
+// that the client can compare the stored hash and size with what it sent.
+Response DokumentCreated(const std::pair<dms::Objekt, dms::Version>& created) {
+    json body = ObjektJson(created.first);
+    body["version"] = dms::ToJson(created.second);
+    Response res = JsonResponse(201, body);
+    res.SetHeader("ETag", Etag(created.first));
+    res.SetHeader("Location", std::string(CollectionOf(created.first.kind)) + created.first.id);
+    return res;
+}
+
 std::optional<uint64_t> ParseUint(std::string_view text) {
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
     return v;
+}
+
+// A non-negative whole number from the query, or `fallback` when the parameter is absent.
+Result<uint64_t> QueryNumber(const Request& req, const std::string& name, uint64_t fallback) {
+    auto text = req.Query(name);
+    if (!text) return fallback;
+    auto n = ParseUint(*text);
+    if (!n) return InvalidArgumentError(name + " must be a non-negative whole number");
+    return *n;
 }
 
 // "W/\"r3\"" or "\"r3\"" from If-Match; 0 when absent.
@@ -564,6 +584,11 @@ namespace {
 Result<std::string> TakeParent(dms::Repository* repo, const dms::Principal& p, json& body,
                                bool allow_root, bool allow_kennzeichen = false) {
     if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object");
+    if (!allow_kennzeichen && body.contains("einheit_kennzeichen")) {
+        return InvalidArgumentError(
+            "einheit_kennzeichen places only an Akte under an Aktenplaneinheit; give parent_id",
+            "wrong-parent");
+    }
     std::string parent;
     if (auto it = body.find("einheit_kennzeichen"); allow_kennzeichen && it != body.end()) {
         if (!it->is_string()) return InvalidArgumentError("einheit_kennzeichen must be a string");
@@ -613,9 +638,17 @@ namespace {
 
 // Reads the fields and version details that precede the file part of a multipart upload.
 // Returns with the reader positioned on the file part; `has_file` tells whether there is one.
+// The form fields of one upload are held in memory, so their number and size are bounded:
+// more than any form of ours sends, far less than a client could use to exhaust memory.
+constexpr size_t kMaxFormFields = 32;
+constexpr size_t kMaxFormFieldBytes = 64 * 1024;
+constexpr size_t kMaxFormBytes = 256 * 1024;
+
 Status ReadFormFields(MultipartReader& mp, json* fields, dms::NewVersion* nv, bool* has_file) {
     *has_file = false;
     PartInfo part;
+    size_t count = 0;
+    size_t total = 0;
     while (true) {
         AKTENWERK_ASSIGN_OR_RETURN(bool more, mp.NextPart(&part));
         if (!more) return Status::Ok();
@@ -624,7 +657,18 @@ Status ReadFormFields(MultipartReader& mp, json* fields, dms::NewVersion* nv, bo
             if (nv->dateiname.empty()) nv->dateiname = part.filename;
             return Status::Ok();
         }
-        AKTENWERK_ASSIGN_OR_RETURN(std::string value, mp.ReadText(64 * 1024));
+        if (++count > kMaxFormFields) {
+            return InvalidArgumentError(
+                "more than " + std::to_string(kMaxFormFields) + " form fields before the file part",
+                "too-many-fields");
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(std::string value, mp.ReadText(kMaxFormFieldBytes));
+        total += value.size() + part.name.size();
+        if (total > kMaxFormBytes) {
+            return ResourceExhaustedError(
+                "the form fields exceed " + std::to_string(kMaxFormBytes) + " bytes",
+                "body-too-large");
+        }
         if (part.name == "dateiname") {
             nv->dateiname = value;
         } else if (part.name == "art") {
@@ -712,8 +756,7 @@ Response RestApi::CreateDokument(Call& c) {
         PartSource source(&*mp);
         auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
         if (!created.ok()) return Problem(created.status(), req);
-        Response res = ObjektResponse(201, created->first);
-        return res;
+        return DokumentCreated(*created);
     }
 
     // A raw body: fields from the query string.
@@ -728,7 +771,7 @@ Response RestApi::CreateDokument(Call& c) {
     BodySource source(req.body);
     auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
     if (!created.ok()) return Problem(created.status(), req);
-    return ObjektResponse(201, created->first);
+    return DokumentCreated(*created);
 }
 
 Result<dms::Objekt> RestApi::LoadTyped(Call& c) {
@@ -869,9 +912,9 @@ Response RestApi::ChildrenTyped(Call& c) {
 Response RestApi::HistoryTyped(Call& c) {
     auto o = LoadTyped(c);
     if (!o.ok()) return Problem(o.status(), c.req);
-    uint64_t after = 0;
-    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
-    auto entries = repo_->History(c.principal, c.id(), after, 1000);
+    auto after = QueryNumber(c.req, "seit", 0);
+    if (!after.ok()) return Problem(after.status(), c.req);
+    auto entries = repo_->History(c.principal, c.id(), *after, 1000);
     if (!entries.ok()) return Problem(entries.status(), c.req);
     json list = json::array();
     for (const auto& e : *entries) list.push_back(dms::ToJson(e));
@@ -1010,9 +1053,9 @@ Response RestApi::GetContent(Call& c) {
 }
 
 Response RestApi::GetAudit(Call& c) {
-    uint64_t after = 0;
-    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
-    auto entries = repo_->Audit(c.principal, after, 1000);
+    auto after = QueryNumber(c.req, "seit", 0);
+    if (!after.ok()) return Problem(after.status(), c.req);
+    auto entries = repo_->Audit(c.principal, *after, 1000);
     if (!entries.ok()) return Problem(entries.status(), c.req);
     json list = json::array();
     for (const auto& e : *entries) list.push_back(dms::ToJson(e));

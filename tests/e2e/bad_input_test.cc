@@ -657,3 +657,56 @@ TEST_F(HttpProtocolTest, AbsoluteFormTargetsAreServedAndEncodedSlashesRefused) {
 
 }  // namespace
 }  // namespace aktenwerk::e2e
+
+namespace aktenwerk::e2e {
+namespace {
+
+// Regression (new-user trial of #2): thousands of small form fields before the file part
+// were all held in memory (5000 fields took the server from 23 MB to 312 MB).
+TEST_F(BadInputTest, ManyFormFieldsAreRefusedEarly) {
+    const std::string b = "vieleFelder";
+    std::string body;
+    for (int i = 0; i < 2000; ++i) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"f" + std::to_string(i) +
+                "\"\r\n\r\n" + std::string(100, 'x') + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+
+    auto res = api().Send({"POST",
+                           "/api/v1/dokumente",
+                           {{"Content-Type", "multipart/form-data; boundary=" + b}},
+                           body,
+                           {}});
+
+    ExpectProblem(res, 400, "too-many-fields");
+    EXPECT_EQ(Children("/api/v1/vorgaenge/" + open_.vorgang_id + "/inhalt").size(), 1u);
+}
+
+}  // namespace
+}  // namespace aktenwerk::e2e
+
+namespace aktenwerk::e2e {
+namespace {
+
+// Smaller points of the new-user trial of #2, each once a silent or confusing answer.
+TEST_F(BadInputTest, SmallerPointsOfTheNewUserTrial) {
+    auto seit = api().Get("/api/v1/dokumente/" + dokument_ + "/historie?seit=abc");
+    ExpectProblem(seit, 400, "invalid-argument");
+
+    auto move = api().PostJson("/api/v1/vorgaenge/" + open_.vorgang_id + "/verschieben",
+                               {{"einheit_kennzeichen", "32.10.01"}});
+    ExpectProblem(move, 400, "wrong-parent");
+    EXPECT_NE(move.Json().value("detail", "").find("parent_id"), std::string::npos);
+
+    auto long_name = api().Get("/api/v1/" + std::string(10000, 'x'));
+    EXPECT_EQ(long_name.status, 404);
+    EXPECT_LT(long_name.body.size(), 2000u) << "the 10 KB path was echoed back";
+
+    auto created = UploadRaw(open_.vorgang_id, "Prüfung.txt", "geprüft");
+    ASSERT_EQ(created.status, 201) << created.Describe();
+    EXPECT_EQ(created.Json()["version"].value("sha256", ""), test_support::Sha256Hex("geprüft"));
+    EXPECT_EQ(created.Json()["version"].value("groesse", 0), 8);
+}
+
+}  // namespace
+}  // namespace aktenwerk::e2e
