@@ -32,8 +32,15 @@ constexpr size_t kSplitCacheEntries = 200'000;
 
 bool IsVowel(wchar_t c) {
     switch (c) {
-        case L'a': case L'e': case L'i': case L'o': case L'u': case L'y':
-        case L'ä': case L'ö': case L'ü':
+        case L'a':
+        case L'e':
+        case L'i':
+        case L'o':
+        case L'u':
+        case L'y':
+        case L'ä':
+        case L'ö':
+        case L'ü':
             return true;
         default:
             return false;
@@ -200,8 +207,7 @@ class SavedStreams : public Lucene::LuceneObject {
 
 class Analyzer : public Lucene::Analyzer {
   public:
-    Analyzer(AnalysisMode mode, std::shared_ptr<const CompoundDictionary> dictionary)
-        : mode_(mode), dictionary_(std::move(dictionary)) {
+    Analyzer(AnalysisMode mode, DictionaryLoader loader) : mode_(mode), loader_(std::move(loader)) {
         for (const auto& word : Lucene::GermanAnalyzer::getDefaultStopSet()) {
             stop_words_.add(NormalizeGerman(word));
         }
@@ -239,8 +245,8 @@ class Analyzer : public Lucene::Analyzer {
         s = Lucene::newLucene<Lucene::LowerCaseFilter>(s);
         s = Lucene::newLucene<NormalizeFilter>(s);
         s = Lucene::newLucene<Lucene::StopFilter>(true, s, stop_words_);
-        if (mode_ == AnalysisMode::kIndex && dictionary_) {
-            s = Lucene::newLucene<DecompoundFilter>(s, dictionary_);
+        if (mode_ == AnalysisMode::kIndex && loader_) {
+            if (auto dictionary = loader_()) s = Lucene::newLucene<DecompoundFilter>(s, dictionary);
         }
         s = Lucene::newLucene<Lucene::SnowballFilter>(s, L"german");
         s = Lucene::newLucene<Lucene::ASCIIFoldingFilter>(s);
@@ -249,7 +255,7 @@ class Analyzer : public Lucene::Analyzer {
     }
 
     AnalysisMode mode_;
-    std::shared_ptr<const CompoundDictionary> dictionary_;
+    DictionaryLoader loader_;
     Lucene::HashSet<Lucene::String> stop_words_ = Lucene::HashSet<Lucene::String>::newInstance();
 };
 
@@ -368,8 +374,7 @@ bool CompoundDictionary::MayBePrefix(uint64_t hash) const {
 // Searches from the left: only positions where a dictionary word ends are explored further,
 // and a candidate stops growing once no dictionary word begins with it, so that a word costs
 // a few dozen probes instead of one per substring.
-void CompoundDictionary::Solve(std::wstring_view word, size_t from,
-                               std::vector<Best>& memo) const {
+void CompoundDictionary::Solve(std::wstring_view word, size_t from, std::vector<Best>& memo) const {
     if (memo[from].parts != 255) return;
     Best best;
     const size_t n = word.size();
@@ -423,7 +428,13 @@ std::vector<std::wstring> CompoundDictionary::Split(std::wstring_view word) cons
 
 Lucene::AnalyzerPtr NewGermanAnalyzer(AnalysisMode mode,
                                       std::shared_ptr<const CompoundDictionary> dictionary) {
-    return Lucene::newLucene<Analyzer>(mode, std::move(dictionary));
+    DictionaryLoader loader;
+    if (dictionary) loader = [dictionary] { return dictionary; };
+    return Lucene::newLucene<Analyzer>(mode, std::move(loader));
+}
+
+Lucene::AnalyzerPtr NewGermanAnalyzer(AnalysisMode mode, DictionaryLoader loader) {
+    return Lucene::newLucene<Analyzer>(mode, std::move(loader));
 }
 
 std::vector<AnalyzedTerm> AnalyzeText(const Lucene::AnalyzerPtr& analyzer,

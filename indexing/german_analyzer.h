@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,7 +29,8 @@ class CompoundDictionary {
     static Result<std::shared_ptr<const CompoundDictionary>> Load(const std::string& path);
 
     // A dictionary from the given words (tests).
-    static std::shared_ptr<const CompoundDictionary> FromWords(const std::vector<std::string>& words);
+    static std::shared_ptr<const CompoundDictionary> FromWords(
+        const std::vector<std::string>& words);
 
     // The parts of a compound, in normalised form (see NormalizeGerman), or nothing when
     // `word` is not a compound of dictionary words. Each part has at least three letters,
@@ -79,6 +81,14 @@ enum class AnalysisMode { kIndex, kQuery };
 // Thread-safe like every Lucene++ analyzer (token streams are reused per thread).
 Lucene::AnalyzerPtr NewGermanAnalyzer(AnalysisMode mode,
                                       std::shared_ptr<const CompoundDictionary> dictionary);
+
+// Gives the dictionary when it is first needed; it may return null (no splitting). Called
+// once per thread that analyses, so it must be thread-safe and should cache.
+using DictionaryLoader = std::function<std::shared_ptr<const CompoundDictionary>()>;
+
+// The same with a dictionary loaded on first use: reading wngerman takes a moment that the
+// server's start-up should not wait for.
+Lucene::AnalyzerPtr NewGermanAnalyzer(AnalysisMode mode, DictionaryLoader loader);
 
 // One term produced by an analyzer with its place in the source text (UTF-16/32 offsets of
 // the wide string Lucene++ analysed).

@@ -12,7 +12,9 @@
 #include <queue>
 #include <unordered_map>
 
+// LuceneHeaders.h must come before the other Lucene++ headers, which rely on it.
 #include <lucene++/LuceneHeaders.h>
+
 #include <lucene++/CompressionTools.h>
 #include <lucene++/FieldCache.h>
 #include <lucene++/MatchAllDocsQuery.h>
@@ -49,8 +51,8 @@ const log::Logger& Log() {
 
 Status FromLucene(const Lucene::LuceneException& e, const std::string& what) {
     if (e.getType() == Lucene::LuceneException::LockObtainFailed) {
-        return Status(StatusCode::kUnavailable,
-                      what + ": the index is in use by another process", "locked");
+        return Status(StatusCode::kUnavailable, what + ": the index is in use by another process",
+                      "locked");
     }
     if (e.getType() == Lucene::LuceneException::TooManyClauses) {
         return InvalidArgumentError("search query: it expands to too many terms",
@@ -120,13 +122,15 @@ Lucene::DocumentPtr ToLucene(const IndexDocument& d) {
     if (!d.aktenzeichen.empty()) doc->add(Keyword(detail::kFieldAktenzeichen, d.aktenzeichen));
     doc->add(Stored(L"kennzeichen", d.kennzeichen));
     for (const auto& k : d.kennzeichen_pfad) doc->add(Keyword(L"kennzeichen_pfad", k));
-    if (!d.kennzeichen_pfad.empty()) doc->add(Keyword(L"hauptgruppe", d.kennzeichen_pfad[0], false));
+    if (!d.kennzeichen_pfad.empty())
+        doc->add(Keyword(L"hauptgruppe", d.kennzeichen_pfad[0], false));
     for (const auto& id : d.einheit_ids) doc->add(Keyword(L"einheit", id));
     for (const auto& id : d.akte_ids) doc->add(Keyword(L"akte", id));
     for (const auto& id : d.vorfahren_ids) doc->add(Keyword(L"vorfahren", id));
     doc->add(Keyword(L"vertraulichkeit", d.vertraulichkeit));
     doc->add(Keyword(L"zustand", d.zustand));
-    doc->add(newLucene<Lucene::NumericField>(L"datum", Field::STORE_YES, true)->setIntValue(d.datum));
+    doc->add(
+        newLucene<Lucene::NumericField>(L"datum", Field::STORE_YES, true)->setIntValue(d.datum));
     doc->add(Stored(L"erstellt_am", std::to_string(d.erstellt_am)));
     doc->add(Keyword(L"erstellt_von", d.erstellt_von));
     if (!d.absender.empty()) doc->add(Text(detail::kFieldAbsender, d.absender, true));
@@ -250,8 +254,12 @@ bool Before(SortOrder order, const SortKey& a, const SortKey& b) {
 class HitCollector : public Lucene::Collector {
   public:
     HitCollector(SortOrder order, size_t keep, std::optional<SortKey> after, bool facets)
-        : order_(order), keep_(keep), after_(after), facets_(facets),
-          heap_([order](const Ranked& a, const Ranked& b) { return Before(order, a.key, b.key); }) {}
+        : order_(order),
+          keep_(keep),
+          after_(after),
+          facets_(facets),
+          heap_([order](const Ranked& a, const Ranked& b) { return Before(order, a.key, b.key); }) {
+    }
     LUCENE_CLASS(HitCollector);
 
     void setScorer(const Lucene::ScorerPtr& scorer) override { scorer_ = scorer; }
@@ -260,7 +268,8 @@ class HitCollector : public Lucene::Collector {
         FoldSegmentFacets();
         base_ = doc_base;
         auto cache = Lucene::FieldCache::DEFAULT();
-        ordnung_ = cache->getLongs(reader, L"ordnung", Lucene::FieldCache::NUMERIC_UTILS_LONG_PARSER());
+        ordnung_ =
+            cache->getLongs(reader, L"ordnung", Lucene::FieldCache::NUMERIC_UTILS_LONG_PARSER());
         datum_ = cache->getInts(reader, L"datum", Lucene::FieldCache::NUMERIC_UTILS_INT_PARSER());
         if (facets_) {
             typ_ = cache->getStringIndex(reader, L"typ");
@@ -278,8 +287,7 @@ class HitCollector : public Lucene::Collector {
             ++jahr_counts_[datum_[doc] / 10000];
         }
         const double score = order_ == SortOrder::kRelevanz ? scorer_->score() : 0.0;
-        SortKey key{order_ == SortOrder::kRelevanz ? score
-                                                   : static_cast<double>(datum_[doc]),
+        SortKey key{order_ == SortOrder::kRelevanz ? score : static_cast<double>(datum_[doc]),
                     ordnung_[doc]};
         if (after_ && !Before(order_, *after_, key)) return;
         if (heap_.size() == keep_ && !Before(order_, key, heap_.top().key)) return;
@@ -329,7 +337,8 @@ class HitCollector : public Lucene::Collector {
     void FoldSegmentFacets() {
         if (!facets_ || !typ_) return;
         for (size_t i = 0; i < typ_counts_.size(); ++i) {
-            if (typ_counts_[i] > 0) typ_totals_[Narrow(typ_->lookup[static_cast<int32_t>(i)])] += typ_counts_[i];
+            if (typ_counts_[i] > 0)
+                typ_totals_[Narrow(typ_->lookup[static_cast<int32_t>(i)])] += typ_counts_[i];
         }
         for (size_t i = 0; i < haupt_counts_.size(); ++i) {
             if (haupt_counts_[i] > 0) {
@@ -355,7 +364,8 @@ class HitCollector : public Lucene::Collector {
     std::map<std::string, uint64_t> typ_totals_, haupt_totals_;
     std::unordered_map<int32_t, uint64_t> jahr_counts_;
     uint64_t total_ = 0;
-    std::priority_queue<Ranked, std::vector<Ranked>, std::function<bool(const Ranked&, const Ranked&)>>
+    std::priority_queue<Ranked, std::vector<Ranked>,
+                        std::function<bool(const Ranked&, const Ranked&)>>
         heap_;
 };
 
@@ -379,14 +389,41 @@ wchar_t FoldLetter(wchar_t c) {
     if (c < 0xC0 || c > 0xFF) return c;
     if (c <= 0xDE && c != 0xD7) c = static_cast<wchar_t>(c + 32);  // Latin-1 capitals
     switch (c) {
-        case L'ä': case L'à': case L'á': case L'â': case L'ã': case L'å': return L'a';
-        case L'ö': case L'ò': case L'ó': case L'ô': case L'õ': case L'ø': return L'o';
-        case L'ü': case L'ù': case L'ú': case L'û': return L'u';
-        case L'é': case L'è': case L'ê': case L'ë': return L'e';
-        case L'í': case L'ì': case L'î': case L'ï': return L'i';
-        case L'ç': return L'c';
-        case L'ñ': return L'n';
-        default: return c;
+        case L'ä':
+        case L'à':
+        case L'á':
+        case L'â':
+        case L'ã':
+        case L'å':
+            return L'a';
+        case L'ö':
+        case L'ò':
+        case L'ó':
+        case L'ô':
+        case L'õ':
+        case L'ø':
+            return L'o';
+        case L'ü':
+        case L'ù':
+        case L'ú':
+        case L'û':
+            return L'u';
+        case L'é':
+        case L'è':
+        case L'ê':
+        case L'ë':
+            return L'e';
+        case L'í':
+        case L'ì':
+        case L'î':
+        case L'ï':
+            return L'i';
+        case L'ç':
+            return L'c';
+        case L'ñ':
+            return L'n';
+        default:
+            return c;
     }
 }
 
@@ -421,8 +458,9 @@ FoldedText Fold(const std::wstring& original, size_t from, size_t to) {
         const wchar_t prev = word_start ? 0 : f.text.back();
         // german2: "ae", "oe", "ue" spell ä, ö, ü (not "ue" after q or a vowel, as in "Feuer").
         const bool umlaut_pair =
-            next == L'e' && (raw == L'a' || raw == L'o' || raw == L'A' || raw == L'O' ||
-                             ((raw == L'u' || raw == L'U') && prev != L'q' && !IsFoldedVowel(prev)));
+            next == L'e' &&
+            (raw == L'a' || raw == L'o' || raw == L'A' || raw == L'O' ||
+             ((raw == L'u' || raw == L'U') && prev != L'q' && !IsFoldedVowel(prev)));
         put(c, k);
         if (umlaut_pair) ++k;
     }
@@ -441,11 +479,20 @@ void AppendEscaped(std::wstring_view text, std::string* out) {
         if (space && !out->empty()) out->push_back(' ');
         space = false;
         switch (c) {
-            case L'<': *out += "&lt;"; break;
-            case L'>': *out += "&gt;"; break;
-            case L'&': *out += "&amp;"; break;
-            case L'"': *out += "&quot;"; break;
-            default: AppendUtf8(static_cast<char32_t>(c), out);
+            case L'<':
+                *out += "&lt;";
+                break;
+            case L'>':
+                *out += "&gt;";
+                break;
+            case L'&':
+                *out += "&amp;";
+                break;
+            case L'"':
+                *out += "&quot;";
+                break;
+            default:
+                AppendUtf8(static_cast<char32_t>(c), out);
         }
     }
     if (space) out->push_back(' ');
@@ -477,7 +524,8 @@ std::vector<Span> FindMatches(const std::wstring& original, const FoldedText& fo
             pos += p.text.size();
         }
     }
-    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+    std::sort(spans.begin(), spans.end(),
+              [](const Span& a, const Span& b) { return a.start < b.start; });
     std::vector<Span> merged;
     for (const auto& s : spans) {
         if (!merged.empty() && s.start < merged.back().end) {
@@ -631,7 +679,8 @@ Lucene::QueryPtr FilterQuery(const SearchRequest& r) {
         must(AnyOf(L"vertraulichkeit", v.vertraulichkeiten));
         for (const auto& id : v.gesperrte_einheiten) must_not(AnyOf(L"einheit", {id}));
         for (const auto& id : v.gesperrte_akten) must_not(AnyOf(L"akte", {id}));
-        if (v.einheiten.empty()) must(newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"uid", L"")));
+        if (v.einheiten.empty())
+            must(newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"uid", L"")));
     }
     if (!r.kennzeichen.empty()) must(AnyOf(L"kennzeichen_pfad", r.kennzeichen));
     if (!r.akte_ids.empty()) must(AnyOf(L"akte", r.akte_ids));
@@ -641,9 +690,8 @@ Lucene::QueryPtr FilterQuery(const SearchRequest& r) {
     if (!r.mime_type.empty()) must(AnyOf(L"mime_type", {r.mime_type}));
     if (!r.alle_versionen) must(AnyOf(L"aktuell", {"1"}));
     if (r.datum_von != 0 || r.datum_bis != 0) {
-        must(Lucene::NumericRangeQuery::newIntRange(L"datum", r.datum_von,
-                                                    r.datum_bis == 0 ? INT32_MAX : r.datum_bis,
-                                                    true, true));
+        must(Lucene::NumericRangeQuery::newIntRange(
+            L"datum", r.datum_von, r.datum_bis == 0 ? INT32_MAX : r.datum_bis, true, true));
     }
     return any ? q : Lucene::QueryPtr();
 }
@@ -712,18 +760,32 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir,
     if (ec) return ErrnoError("create index folder " + dir, ec.value());
     auto impl = std::make_unique<Impl>();
     impl->dir = dir;
-    std::shared_ptr<const CompoundDictionary> dictionary;
-    if (!options.dictionary_path.empty()) {
-        auto loaded = CompoundDictionary::Load(options.dictionary_path);
-        if (!loaded.ok()) {
-            Log().Warning("compound dictionary missing, compounds are not split",
-                          "path=" + log::Quote(options.dictionary_path));
-        } else {
-            dictionary = *loaded;
-        }
+    // The dictionary is read when the first document is analysed, not at start-up; queries
+    // are not split and need none.
+    struct Lazy {
+        std::string path;
+        std::once_flag once;
+        std::shared_ptr<const CompoundDictionary> dictionary;
+    };
+    auto lazy = std::make_shared<Lazy>();
+    lazy->path = options.dictionary_path;
+    DictionaryLoader loader;
+    if (!lazy->path.empty()) {
+        loader = [lazy]() -> std::shared_ptr<const CompoundDictionary> {
+            std::call_once(lazy->once, [&] {
+                auto loaded = CompoundDictionary::Load(lazy->path);
+                if (loaded.ok()) {
+                    lazy->dictionary = *loaded;
+                } else {
+                    Log().Warning("compound dictionary missing, compounds are not split",
+                                  "path=" + log::Quote(lazy->path));
+                }
+            });
+            return lazy->dictionary;
+        };
     }
-    impl->index_analyzer = NewGermanAnalyzer(AnalysisMode::kIndex, dictionary);
-    impl->query_analyzer = NewGermanAnalyzer(AnalysisMode::kQuery, dictionary);
+    impl->index_analyzer = NewGermanAnalyzer(AnalysisMode::kIndex, std::move(loader));
+    impl->query_analyzer = NewGermanAnalyzer(AnalysisMode::kQuery, DictionaryLoader());
     Status s = Guard("open index " + dir, [&] {
         impl->directory = Lucene::FSDirectory::open(Widen(dir));
         bool create = !Lucene::IndexReader::indexExists(impl->directory);
@@ -749,7 +811,8 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir,
 
 Status SearchIndex::Upsert(const IndexDocument& doc) {
     return Guard("index " + doc.uid, [&] {
-        impl_->writer->updateDocument(newLucene<Lucene::Term>(L"uid", Widen(doc.uid)), ToLucene(doc));
+        impl_->writer->updateDocument(newLucene<Lucene::Term>(L"uid", Widen(doc.uid)),
+                                      ToLucene(doc));
         impl_->dirty = true;
         return Status::Ok();
     });
@@ -786,9 +849,11 @@ Result<std::vector<IndexDocument>> SearchIndex::EntriesOf(const std::string& obj
     std::vector<IndexDocument> out;
     auto snap = impl_->Current();
     Status s = Guard("read entries of " + objekt_id, [&] {
-        auto query = newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"objekt_id", Widen(objekt_id)));
+        auto query =
+            newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"objekt_id", Widen(objekt_id)));
         auto top = snap->searcher->search(query, static_cast<int32_t>(kMaxEntriesPerObject));
-        for (const auto& sd : top->scoreDocs) out.push_back(FromLucene(snap->searcher->doc(sd->doc)));
+        for (const auto& sd : top->scoreDocs)
+            out.push_back(FromLucene(snap->searcher->doc(sd->doc)));
         return Status::Ok();
     });
     if (!s.ok()) return s;
@@ -799,9 +864,11 @@ Result<std::vector<std::string>> SearchIndex::PendingOcr(size_t limit) const {
     std::vector<std::string> out;
     auto snap = impl_->Current();
     Status s = Guard("read pending OCR", [&] {
-        auto query = newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"extraktion", L"ausstehend"));
+        auto query =
+            newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"extraktion", L"ausstehend"));
         auto top = snap->searcher->search(query, static_cast<int32_t>(std::max<size_t>(limit, 1)));
-        for (const auto& sd : top->scoreDocs) out.push_back(Narrow(snap->searcher->doc(sd->doc)->get(L"uid")));
+        for (const auto& sd : top->scoreDocs)
+            out.push_back(Narrow(snap->searcher->doc(sd->doc)->get(L"uid")));
         return Status::Ok();
     });
     if (!s.ok()) return s;
@@ -843,7 +910,8 @@ Result<SearchResult> SearchIndex::Search(const SearchRequest& request) const {
     if (request.limit == 0 || request.limit > kMaxLimit) {
         return InvalidArgumentError("limit must be 1 to 100");
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto parsed, detail::ParseQuery(request.text, impl_->query_analyzer));
+    AKTENWERK_ASSIGN_OR_RETURN(auto parsed,
+                               detail::ParseQuery(request.text, impl_->query_analyzer));
     const uint64_t identity = SearchIdentity(request);
     std::optional<SortKey> after;
     if (!request.cursor.empty()) {
@@ -855,10 +923,12 @@ Result<SearchResult> SearchIndex::Search(const SearchRequest& request) const {
         // A prefix that matches very many terms would OR their posting lists: refused.
         for (const auto& p : parsed.prefixes) {
             size_t count = 0;
-            Lucene::TermEnumPtr terms = snap->reader->terms(newLucene<Lucene::Term>(p.field, p.prefix));
+            Lucene::TermEnumPtr terms =
+                snap->reader->terms(newLucene<Lucene::Term>(p.field, p.prefix));
             do {
                 Lucene::TermPtr t = terms->term();
-                if (!t || t->field() != p.field || t->text().compare(0, p.prefix.size(), p.prefix) != 0) {
+                if (!t || t->field() != p.field ||
+                    t->text().compare(0, p.prefix.size(), p.prefix) != 0) {
                     break;
                 }
                 if (++count > kMaxPrefixTerms) {
@@ -910,7 +980,8 @@ Result<SearchResult> SearchIndex::Search(const SearchRequest& request) const {
                 if (!MakeSnippet(StoredContent(doc), parsed.highlight, paged, &hit.snippet,
                                  &hit.seite)) {
                     uint32_t ignored = 0;
-                    MakeSnippet(Widen(hit.betreff), parsed.highlight, false, &hit.snippet, &ignored);
+                    MakeSnippet(Widen(hit.betreff), parsed.highlight, false, &hit.snippet,
+                                &ignored);
                 }
             }
             result.hits.push_back(std::move(hit));

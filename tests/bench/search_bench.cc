@@ -142,10 +142,11 @@ int Raw(const std::string& corpus, const std::string& dir, int threads) {
     writer->commit();
     const double s = Seconds(t0, Clock::now());
     writer->close();
-    printf("RESULT engine=lucene++-aktenwerk-analyzer phase=index threads=%d docs=%zu text_mib=%.1f "
-           "seconds=%.2f docs_per_s=%.0f index_bytes=%lu peak_rss_kib=%ld\n",
-           threads, docs.size(), static_cast<double>(bytes) / 1048576.0, s,
-           static_cast<double>(docs.size()) / s, DirBytes(dir), PeakRssKiB());
+    printf(
+        "RESULT engine=lucene++-aktenwerk-analyzer phase=index threads=%d docs=%zu text_mib=%.1f "
+        "seconds=%.2f docs_per_s=%.0f index_bytes=%lu peak_rss_kib=%ld\n",
+        threads, docs.size(), static_cast<double>(bytes) / 1048576.0, s,
+        static_cast<double>(docs.size()) / s, DirBytes(dir), PeakRssKiB());
     return 0;
 }
 
@@ -165,7 +166,8 @@ class FileSource final : public dms::ContentSource {
     size_t pos_ = 0;
 };
 
-Result<std::unique_ptr<dms::Repository>> OpenRepo(const std::string& data, const dms::Clock* clock) {
+Result<std::unique_ptr<dms::Repository>> OpenRepo(const std::string& data,
+                                                  const dms::Clock* clock) {
     return dms::Repository::Open(data, dms::RepositoryOptions{}, clock);
 }
 
@@ -230,11 +232,12 @@ int CatchUp(const std::string& data, int threads) {
     const auto st = (*indexer)->stats();
     // Every Dokument here has one version: two outbox entries, one index entry.
     const uint64_t docs = lag / 2;
-    printf("RESULT engine=aktenwerk phase=index threads=%d outbox_entries=%lu docs=%lu seconds=%.2f "
-           "docs_per_s=%.0f entries=%lu index_bytes=%lu extraction_failures=%lu ocr_pending=%lu "
-           "peak_rss_kib=%ld\n",
-           threads, lag, docs, s, static_cast<double>(docs) / s, st.documents, st.index_bytes,
-           st.extraction_failures, st.ocr_queued + st.ocr_running, PeakRssKiB());
+    printf(
+        "RESULT engine=aktenwerk phase=index threads=%d outbox_entries=%lu docs=%lu seconds=%.2f "
+        "docs_per_s=%.0f entries=%lu index_bytes=%lu extraction_failures=%lu ocr_pending=%lu "
+        "peak_rss_kib=%ld\n",
+        threads, lag, docs, s, static_cast<double>(docs) / s, st.documents, st.index_bytes,
+        st.extraction_failures, st.ocr_queued + st.ocr_running, PeakRssKiB());
     return 0;
 }
 
@@ -270,7 +273,8 @@ int Build(const std::string& corpus, const std::string& data, size_t n) {
                 txn.Put(dms::keys::Objekt(o.id), storage::EncodeValue(dms::ToJson(o)));
             }
             return Status::Ok();
-        }), "objects");
+        }),
+             "objects");
         Parallel(end - start, 2, [&](size_t k) {
             const size_t i = start + k;
             const auto& chain = chains[i % chains.size()];
@@ -303,9 +307,10 @@ int Build(const std::string& corpus, const std::string& data, size_t n) {
     if (head.ok() && *head) position = storage::DecodeValue(**head)->get<uint64_t>();
     Fail((*index)->Commit(position), "commit");
     const double s = Seconds(t0, Clock::now());
-    printf("RESULT engine=aktenwerk phase=build docs=%zu seconds=%.2f docs_per_s=%.0f "
-           "index_bytes=%lu peak_rss_kib=%ld\n",
-           n, s, static_cast<double>(n) / s, DirBytes(data + "/index"), PeakRssKiB());
+    printf(
+        "RESULT engine=aktenwerk phase=build docs=%zu seconds=%.2f docs_per_s=%.0f "
+        "index_bytes=%lu peak_rss_kib=%ld\n",
+        n, s, static_cast<double>(n) / s, DirBytes(data + "/index"), PeakRssKiB());
     return 0;
 }
 
@@ -317,9 +322,10 @@ int Replicate(const std::string& data, int times) {
     auto t0 = Clock::now();
     auto writer = Lucene::newLucene<Lucene::IndexWriter>(
         Lucene::FSDirectory::open(indexing::Widen(dir)),
-        indexing::NewGermanAnalyzer(indexing::AnalysisMode::kIndex, nullptr), false,
-        Lucene::IndexWriter::MaxFieldLengthUNLIMITED);
-    auto data_map = Lucene::IndexReader::getCommitUserData(Lucene::FSDirectory::open(indexing::Widen(dir)));
+        indexing::NewGermanAnalyzer(indexing::AnalysisMode::kIndex, indexing::DictionaryLoader()),
+        false, Lucene::IndexWriter::MaxFieldLengthUNLIMITED);
+    auto data_map =
+        Lucene::IndexReader::getCommitUserData(Lucene::FSDirectory::open(indexing::Widen(dir)));
     auto copies = Lucene::Collection<Lucene::DirectoryPtr>::newInstance();
     for (int t = 1; t < times; ++t) {
         const std::string copy = data + "/copy-" + std::to_string(t);
@@ -336,9 +342,12 @@ int Replicate(const std::string& data, int times) {
     writer->commit(data_map);
     const int docs = writer->maxDoc();
     writer->close();
-    for (int t = 1; t < times; ++t) std::filesystem::remove_all(data + "/copy-" + std::to_string(t));
-    printf("RESULT engine=aktenwerk phase=replicate times=%d entries=%d seconds=%.2f index_bytes=%lu\n",
-           times, docs, Seconds(t0, Clock::now()), DirBytes(dir));
+    for (int t = 1; t < times; ++t)
+        std::filesystem::remove_all(data + "/copy-" + std::to_string(t));
+    printf(
+        "RESULT engine=aktenwerk phase=replicate times=%d entries=%d seconds=%.2f "
+        "index_bytes=%lu\n",
+        times, docs, Seconds(t0, Clock::now()), DirBytes(dir));
     return 0;
 }
 
@@ -377,11 +386,11 @@ void Measure(const std::string& engine, const std::vector<std::string>& queries,
     }
     for (auto [name, v, empty] : {std::make_tuple("one-term", &one, empty_one),
                                   std::make_tuple("two-term", &two, empty_two)}) {
-        printf("RESULT engine=%s queries=%s n=%zu p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f "
-               "zero_hit_queries=%d\n",
-               engine.c_str(), name, v->size(), Percentile(*v, 50), Percentile(*v, 95),
-               Percentile(*v, 99), v->empty() ? 0 : *std::max_element(v->begin(), v->end()),
-               empty);
+        printf(
+            "RESULT engine=%s queries=%s n=%zu p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+            "zero_hit_queries=%d\n",
+            engine.c_str(), name, v->size(), Percentile(*v, 50), Percentile(*v, 95),
+            Percentile(*v, 99), v->empty() ? 0 : *std::max_element(v->begin(), v->end()), empty);
     }
     fflush(stdout);
 }
@@ -429,8 +438,9 @@ class Client {
 
     // The body of GET target; exits on anything but 200.
     std::string Get(const std::string& target) {
-        const std::string req = "GET " + target + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Basic " +
-                                auth_ + "\r\n\r\n";
+        const std::string req = "GET " + target +
+                                " HTTP/1.1\r\nHost: bench\r\nAuthorization: Basic " + auth_ +
+                                "\r\n\r\n";
         if (write(fd_, req.data(), req.size()) != static_cast<ssize_t>(req.size())) std::exit(1);
         std::string buf;
         char chunk[65536];
@@ -439,7 +449,8 @@ class Client {
             ssize_t n = read(fd_, chunk, sizeof(chunk));
             if (n <= 0) std::exit(1);
             buf.append(chunk, static_cast<size_t>(n));
-            if (header_end == std::string::npos && (header_end = buf.find("\r\n\r\n")) != std::string::npos) {
+            if (header_end == std::string::npos &&
+                (header_end = buf.find("\r\n\r\n")) != std::string::npos) {
                 if (buf.compare(9, 3, "200") != 0) {
                     std::cerr << "HTTP error: " << buf.substr(0, 400) << "\n";
                     std::exit(1);
@@ -465,7 +476,8 @@ int Query(const char* host, int port, const std::string& auth, const std::string
     Measure("aktenwerk-http", queries, [&](const std::string& q) {
         std::string body = client.Get("/api/v1/suche?limit=10&q=" + Encode(q));
         int hits = 0;
-        for (size_t at = body.find("\"self\""); at != std::string::npos; at = body.find("\"self\"", at + 1)) {
+        for (size_t at = body.find("\"self\""); at != std::string::npos;
+             at = body.find("\"self\"", at + 1)) {
             ++hits;
         }
         return hits;
@@ -500,7 +512,8 @@ int main(int argc, char** argv) {
         if (mode == "catchup" && argc == 4) return CatchUp(argv[2], std::atoi(argv[3]));
         if (mode == "build" && argc == 5) return Build(argv[2], argv[3], std::stoul(argv[4]));
         if (mode == "replicate" && argc == 4) return Replicate(argv[2], std::atoi(argv[3]));
-        if (mode == "query" && argc == 6) return Query(argv[2], std::atoi(argv[3]), argv[4], argv[5]);
+        if (mode == "query" && argc == 6)
+            return Query(argv[2], std::atoi(argv[3]), argv[4], argv[5]);
         if (mode == "direct" && argc == 4) return Direct(argv[2], argv[3]);
     } catch (const Lucene::LuceneException& e) {
         std::cerr << "lucene: " << aktenwerk::indexing::Narrow(e.getError()) << "\n";
