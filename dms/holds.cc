@@ -165,13 +165,17 @@ template Result<std::vector<Sperre>> HoldsCovering(const StoreView&, const Objek
 template Result<std::vector<Sperre>> HoldsBelow(const storage::Txn&, const Objekt&);
 template Result<std::vector<Sperre>> HoldsBelow(const StoreView&, const Objekt&);
 
-Status CheckNotHeld(const storage::Txn& txn, const Objekt& o, std::string_view what) {
+template <typename Reader>
+Status CheckNotHeld(const Reader& txn, const Objekt& o, std::string_view what) {
     AKTENWERK_ASSIGN_OR_RETURN(auto covering, HoldsCovering(txn, o));
     if (!covering.empty()) return Held(covering.front(), o, what);
     AKTENWERK_ASSIGN_OR_RETURN(auto below, HoldsBelow(txn, o));
     if (!below.empty()) return Held(below.front(), o, what);
     return Status::Ok();
 }
+
+template Status CheckNotHeld(const storage::Txn&, const Objekt&, std::string_view);
+template Status CheckNotHeld(const StoreView&, const Objekt&, std::string_view);
 
 Status CheckMoveKeepsHolds(const storage::Txn& txn, const Objekt& o,
                            std::string_view new_parent_id) {

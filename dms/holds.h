@@ -92,7 +92,8 @@ Result<std::vector<Sperre>> HoldsBelow(const Reader& reader, const Objekt& o);
 // archive, deletion, restore): kFailedPrecondition with reason "held", naming the hold and
 // its object, when a hold covers `o` or anything below it. `what` names the action for the
 // message ("destroy", "delete", ...).
-Status CheckNotHeld(const storage::Txn& txn, const Objekt& o, std::string_view what);
+template <typename Reader>
+Status CheckNotHeld(const Reader& reader, const Objekt& o, std::string_view what);
 
 // The check of a move: kFailedPrecondition (reason "held") when `o` lies under a held
 // ancestor and `new_parent_id` is outside that ancestor's subtree, so that a move cannot take

@@ -59,6 +59,10 @@ class StoreView {
 // The key of `o` in its parent's child index.
 std::string ChildIndexKey(const Objekt& o);
 
+// The prefix of the children of `parent_id` of one kind (they sort by kind first); the
+// child's id is the last '/'-separated segment of each key.
+std::string ChildPrefixOfKind(std::string_view parent_id, Kind kind);
+
 // kFailedPrecondition (reason "closed") when `o` or an ancestor is a closed Akte or Vorgang:
 // nothing at or below a closed object may change.
 Status CheckWritableInTxn(const storage::Txn& txn, const Objekt& o);

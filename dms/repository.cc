@@ -242,6 +242,10 @@ std::string ChildIndexKey(const Objekt& o) {
     return keys::Child(o.parent_id, KindChar(o.kind), sort, o.id);
 }
 
+std::string ChildPrefixOfKind(std::string_view parent_id, Kind kind) {
+    return keys::ChildPrefix(parent_id) + KindChar(kind) + "/";
+}
+
 std::string Bezeichnung(const Objekt& o) {
     switch (o.kind) {
         case Kind::kAktenplaneinheit:
