@@ -22,9 +22,11 @@ class Retention::Hook final : public dms::LifecycleHook {
 
 Retention::Retention(dms::Repository* repo, AussonderungOptions options)
     : repo_(repo),
+      options_(std::move(options)),
       regeln_(repo),
       sperren_(repo),
-      aussonderungen_(repo, std::move(options)),
+      aussonderungen_(repo, options_),
+      aktenplan_(repo, &regeln_, &options_),
       hook_(std::make_unique<Hook>(&aussonderungen_)) {}
 
 Result<std::unique_ptr<Retention>> Retention::Open(dms::Repository* repo,

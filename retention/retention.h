@@ -7,6 +7,7 @@
 
 #include "dms/holds.h"
 #include "dms/repository.h"
+#include "retention/aktenplan_austausch.h"
 #include "retention/aussonderung.h"
 #include "retention/retention_service.h"
 
@@ -26,6 +27,7 @@ class Retention {
     RetentionService& regeln() { return regeln_; }
     dms::HoldService& sperren() { return sperren_; }
     AussonderungService& aussonderungen() { return aussonderungen_; }
+    AktenplanAustausch& aktenplan() { return aktenplan_; }
     dms::Repository& repository() { return *repo_; }
 
   private:
@@ -33,9 +35,11 @@ class Retention {
     Retention(dms::Repository* repo, AussonderungOptions options);
 
     dms::Repository* repo_;
+    AussonderungOptions options_;
     RetentionService regeln_;
     dms::HoldService sperren_;
     AussonderungService aussonderungen_;
+    AktenplanAustausch aktenplan_;
     std::unique_ptr<Hook> hook_;
 };
 
