@@ -304,8 +304,10 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
         }));
     if (removed > 0) Log().Info("recovery removed orphans", "files=" + std::to_string(removed));
 
-    return std::unique_ptr<Repository>(
+    std::unique_ptr<Repository> repo(
         new Repository(std::move(metadata), std::move(blobs), std::move(pattern), options, clock));
+    repo->data_dir_ = data_dir;
+    return repo;
 }
 
 Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,

@@ -189,6 +189,8 @@ class Repository {
     storage::BlobStore& blobs() { return *blobs_; }
     const Clock& clock() const { return *clock_; }
     const RepositoryOptions& options() const { return options_; }
+    // The data directory given to Open.
+    const std::string& data_dir() const { return data_dir_; }
 
   private:
     struct StoredBlob;
@@ -214,6 +216,7 @@ class Repository {
     RepositoryOptions options_;
     const Clock* clock_;
     LifecycleHook* hook_ = nullptr;
+    std::string data_dir_;
 };
 
 }  // namespace aktenwerk::dms

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -13,11 +14,18 @@
 #include "dms/repository.h"
 #include "interfaces/http_message.h"
 
+namespace aktenwerk::retention {
+class Retention;
+}
+
 namespace aktenwerk::interfaces {
+
+class RetentionApi;
 
 struct RestApiOptions {
     size_t json_body_limit = 1 << 20;     // bodies of JSON requests
-    size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV or JSON)
+    size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV, JSON or xdomea 0301)
+    size_t xdomea_body_limit = 64 << 20;  // xdomea messages from the archive (ZIP or XML)
     std::string realm = "Aktenwerk";
 };
 
@@ -31,7 +39,10 @@ struct RouteInfo {
 // Thread-safe: Handle may run on many connection threads at once.
 class RestApi {
   public:
-    RestApi(dms::Repository* repo, RestApiOptions options);
+    // `retention` serves holds, rules and the Aussonderung; when null, the API makes and owns
+    // one over `repo` (its files go below the repository's data directory).
+    RestApi(dms::Repository* repo, RestApiOptions options,
+            retention::Retention* retention = nullptr);
     ~RestApi();
 
     // Answers one request. Never throws.
@@ -78,11 +89,16 @@ class RestApi {
     Response GetAudit(Call& c);
     Response CreateUser(Call& c);
     Response ListUsers(Call& c);
+    // The routes of retention_api.cc (holds, rules, deletion, Aussonderung) go through here.
+    Response RetentionRoute(Call& c);
 
     Result<dms::Objekt> LoadTyped(Call& c);
 
     dms::Repository* repo_;
     RestApiOptions options_;
+    std::unique_ptr<retention::Retention> owned_retention_;
+    retention::Retention* retention_;
+    std::unique_ptr<RetentionApi> retention_api_;
     std::vector<Route> routes_;
     std::chrono::steady_clock::time_point started_;
 

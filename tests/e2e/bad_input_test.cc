@@ -434,8 +434,8 @@ TEST_F(BadInputTest, UnknownRoutesAndWrongMethods) {
                          "not-found"},
                     });
     RunTable(api(), {
-                        {"DELETE an Akte",
-                         {"DELETE", "/api/v1/akten/" + open_.akte_id, {}, {}, {}},
+                        {"PUT an Akte",
+                         {"PUT", "/api/v1/akten/" + open_.akte_id, {}, "{}", {}},
                          405,
                          "method-not-allowed"},
                         {"PUT the Aktenplan",
@@ -445,7 +445,7 @@ TEST_F(BadInputTest, UnknownRoutesAndWrongMethods) {
                         {"POST to content", Raw("/api/v1/dokumente/" + dokument_ + "/inhalt"), 405,
                          "method-not-allowed"},
                     });
-    auto res = api().Send({"DELETE", "/api/v1/akten/" + open_.akte_id, {}, {}, {}});
+    auto res = api().Send({"PUT", "/api/v1/akten/" + open_.akte_id, {}, "{}", {}});
     EXPECT_NE(res.Header("Allow").find("GET"), std::string::npos) << res.Describe();
 }
 
