@@ -536,7 +536,8 @@ TEST_F(OpenApiTest, RetentionAnswersUseDocumentedStatusesAndFields) {
     const std::string run_id = json::parse(run.body).value("id", "");
     Response objekte = Send("GET", "/api/v1/aussonderungen/" + run_id + "/objekte", Admin());
     ExpectAnswer(objekte, 200, "/api/v1/aussonderungen/{id}/objekte", "GET");
-    for (const auto& o : json::parse(objekte.body)["objekte"]) {
+    const json objekte_json = json::parse(objekte.body);
+    for (const auto& o : objekte_json["objekte"]) {
         ExpectMatchesSchema(o, "AussonderungsObjekt");
     }
     Response early = Send("POST", "/api/v1/aussonderungen/" + run_id + "/abgeben", Admin());
