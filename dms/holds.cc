@@ -53,13 +53,13 @@ template <typename Reader>
 Result<std::vector<std::string>> AncestorIds(const Reader& txn, const Objekt& o) {
     std::vector<std::string> out;
     std::string parent = o.parent_id;
-    for (size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
+    for (size_t depth = 0; depth < kTreeWalkLimit; ++depth) {
         if (parent.empty() || parent == kRootId) return out;
         out.push_back(parent);
         AKTENWERK_ASSIGN_OR_RETURN(auto p, LoadObjekt(txn, parent));
         parent = p.parent_id;
     }
-    return CorruptionError("object tree deeper than " + std::to_string(kMaxTreeDepth) + " levels");
+    return CorruptionError("object tree deeper than " + std::to_string(kTreeWalkLimit) + " levels");
 }
 
 Status Held(const Sperre& s, const Objekt& o, std::string_view what) {

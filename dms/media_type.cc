@@ -20,7 +20,7 @@ namespace {
 // A pool of libmagic handles of one kind. Handles are not thread-safe and loading the
 // database costs milliseconds, so each is loaded once and lent to one caller at a time.
 class MagicPool {
-public:
+  public:
     explicit MagicPool(int flags) : flags_(flags) {}
     ~MagicPool() {
         for (magic_t m : free_) magic_close(m);
@@ -49,7 +49,7 @@ public:
         free_.push_back(m);
     }
 
-private:
+  private:
     int flags_;
     std::mutex mu_;
     std::vector<magic_t> free_;  // guarded by mu_
@@ -67,14 +67,14 @@ MagicPool& BuiltinPool() {
 
 // Borrows a handle for one call.
 class Borrowed {
-public:
+  public:
     explicit Borrowed(MagicPool& pool) : pool_(pool), m_(pool.Acquire()) {}
     ~Borrowed() { pool_.Release(m_); }
     Borrowed(const Borrowed&) = delete;
     Borrowed& operator=(const Borrowed&) = delete;
     magic_t get() const { return m_; }
 
-private:
+  private:
     MagicPool& pool_;
     magic_t m_;
 };
@@ -123,6 +123,21 @@ std::string DetectMimeType(const std::string& path, std::string_view head) {
     Borrowed full(FullPool());
     if (full.get() == nullptr) return "application/octet-stream";
     return Normalize(magic_file(full.get(), path.c_str()));
+}
+
+std::string DetectCharset(std::string_view mime_type, std::string_view head, bool valid_utf8) {
+    if (mime_type.substr(0, 5) != "text/") return {};
+    if (valid_utf8) return "utf-8";
+    static MagicPool pool(MAGIC_MIME_ENCODING | MAGIC_ERROR | MAGIC_NO_CHECK_SOFT);
+    Borrowed encoding(pool);
+    if (encoding.get() != nullptr && !head.empty()) {
+        const char* found = magic_buffer(encoding.get(), head.data(), head.size());
+        const std::string_view name = found != nullptr ? found : "";
+        if (name == "utf-16le" || name == "utf-16be" || name == "iso-8859-1") {
+            return std::string(name);
+        }
+    }
+    return "windows-1252";
 }
 
 }  // namespace aktenwerk::dms

@@ -13,8 +13,9 @@
 
 namespace aktenwerk::dms {
 
-// How deep the records tree may be; deeper means a corrupt parent chain.
-inline constexpr size_t kMaxTreeDepth = 64;
+// How far walks up or down the records tree go before they report a corrupt parent chain
+// (the tree itself is kept shallower by the records service).
+inline constexpr size_t kTreeWalkLimit = 64;
 
 // Loads an object through anything with Get(key) (a storage::Txn or the MetadataStore).
 // kNotFound for an unknown id; for an object that was destroyed, transferred or deleted the

@@ -477,7 +477,7 @@ Result<Aussonderung> AussonderungService::Create(const dms::Principal& p,
             AKTENWERK_ASSIGN_OR_RETURN(auto o, dms::LoadObjekt(txn, id));
             bool inside = false;
             std::string parent = o.parent_id;
-            for (size_t depth = 0; depth < dms::kMaxTreeDepth && !inside; ++depth) {
+            for (size_t depth = 0; depth < dms::kTreeWalkLimit && !inside; ++depth) {
                 if (frei.count(parent)) inside = true;
                 AKTENWERK_ASSIGN_OR_RETURN(auto up, dms::LoadObjekt(txn, parent));
                 if (up.kind == dms::Kind::kAktenplaneinheit) break;
@@ -1117,7 +1117,7 @@ std::string WhyNot(const Plan& plan, const AussonderungsObjekt& o) {
 
 // The nearest due date of `id` or of an object above it within the process.
 std::optional<Faelligkeit> FaelligkeitOf(const Plan& plan, std::string id) {
-    for (size_t depth = 0; depth < dms::kMaxTreeDepth && !id.empty(); ++depth) {
+    for (size_t depth = 0; depth < dms::kTreeWalkLimit && !id.empty(); ++depth) {
         auto it = plan.objekte.find(id);
         if (it == plan.objekte.end()) break;
         if (it->second.faelligkeit) return it->second.faelligkeit;

@@ -74,7 +74,7 @@ Status SchriftgutExport::WriteSchriftgutobjekt(const AussonderungsObjekt& top) {
     AKTENWERK_ASSIGN_OR_RETURN(auto o, dms::LoadObjekt(view, top.id));
     Context ctx;
     dms::Objekt unit = o;
-    for (size_t depth = 0; depth < dms::kMaxTreeDepth && unit.kind != dms::Kind::kAktenplaneinheit;
+    for (size_t depth = 0; depth < dms::kTreeWalkLimit && unit.kind != dms::Kind::kAktenplaneinheit;
          ++depth) {
         AKTENWERK_ASSIGN_OR_RETURN(unit, dms::LoadObjekt(view, unit.parent_id));
     }

@@ -42,14 +42,14 @@ Result<std::vector<std::string>> ChildIds(const Reader& reader, std::string_view
 template <typename Reader>
 Result<std::string> NearestUnit(const Reader& reader, const dms::Objekt& o) {
     dms::Objekt current = o;
-    for (size_t depth = 0; depth < dms::kMaxTreeDepth; ++depth) {
+    for (size_t depth = 0; depth < dms::kTreeWalkLimit; ++depth) {
         if (current.parent_id.empty() || current.parent_id == dms::kRootId) {
             return CorruptionError("object " + o.id + " lies under no Aktenplaneinheit");
         }
         AKTENWERK_ASSIGN_OR_RETURN(current, dms::LoadObjekt(reader, current.parent_id));
         if (current.kind == dms::Kind::kAktenplaneinheit) return current.id;
     }
-    return CorruptionError("object tree deeper than " + std::to_string(dms::kMaxTreeDepth) +
+    return CorruptionError("object tree deeper than " + std::to_string(dms::kTreeWalkLimit) +
                            " levels");
 }
 
@@ -228,7 +228,7 @@ namespace {
 // The closed Akten and Vorgänge above `o`, whose latest zdA may include `o`'s.
 Status UpdateAncestors(storage::Txn& txn, const dms::Objekt& o) {
     std::string parent = o.parent_id;
-    for (size_t depth = 0; depth < dms::kMaxTreeDepth; ++depth) {
+    for (size_t depth = 0; depth < dms::kTreeWalkLimit; ++depth) {
         if (parent.empty() || parent == dms::kRootId) return Status::Ok();
         auto loaded = dms::LoadObjekt(txn, parent);
         // Removed in the same transaction (a subtree destroyed from the top): nothing to do.
@@ -238,7 +238,7 @@ Status UpdateAncestors(storage::Txn& txn, const dms::Objekt& o) {
         if (loaded->closed()) AKTENWERK_RETURN_IF_ERROR(UpdateFaelligkeit(txn, *loaded));
         parent = loaded->parent_id;
     }
-    return CorruptionError("object tree deeper than " + std::to_string(dms::kMaxTreeDepth) +
+    return CorruptionError("object tree deeper than " + std::to_string(dms::kTreeWalkLimit) +
                            " levels");
 }
 

@@ -55,7 +55,7 @@ bool CarriesRules(dms::Kind kind) {
 // Walks from `start` (inclusive) up to the root and returns the first rule found.
 template <typename Reader>
 Result<std::optional<WirksameRegel>> FirstRuleFrom(const Reader& reader, dms::Objekt current) {
-    for (size_t depth = 0; depth < dms::kMaxTreeDepth; ++depth) {
+    for (size_t depth = 0; depth < dms::kTreeWalkLimit; ++depth) {
         if (CarriesRules(current.kind)) {
             AKTENWERK_ASSIGN_OR_RETURN(auto own, ReadRegel(reader, current.id));
             if (own) {
@@ -69,7 +69,7 @@ Result<std::optional<WirksameRegel>> FirstRuleFrom(const Reader& reader, dms::Ob
         }
         AKTENWERK_ASSIGN_OR_RETURN(current, dms::LoadObjekt(reader, current.parent_id));
     }
-    return CorruptionError("object tree deeper than " + std::to_string(dms::kMaxTreeDepth) +
+    return CorruptionError("object tree deeper than " + std::to_string(dms::kTreeWalkLimit) +
                            " levels");
 }
 

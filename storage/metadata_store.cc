@@ -322,6 +322,11 @@ Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
     return written;
 }
 
+size_t MetadataStore::queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+}
+
 CommitStats MetadataStore::stats() const {
     std::lock_guard lock(mu_);
     CommitStats out = stats_;
