@@ -381,7 +381,14 @@ Result<std::vector<Aussonderung>> AussonderungService::List(const dms::Principal
 Result<std::vector<AussonderungsObjekt>> AussonderungService::Objekte(const dms::Principal& p,
                                                                       std::string_view id) const {
     AKTENWERK_ASSIGN_OR_RETURN(auto run, Get(p, id));
-    return LoadObjekte(run.id);
+    AKTENWERK_ASSIGN_OR_RETURN(auto objekte, LoadObjekte(run.id));
+    // The transfer is recorded on the process, not on each object (see Abgeben).
+    const bool transferred = run.status == AussonderungsStatus::kAbgegeben ||
+                             run.status == AussonderungsStatus::kAbgeschlossen;
+    for (auto& o : objekte) {
+        if (transferred && o.bewertung == 'A' && o.status == "bewertet") o.status = "abgegeben";
+    }
+    return objekte;
 }
 
 // --- Create ---------------------------------------------------------------------------------
@@ -607,10 +614,11 @@ Status MakeFolder(const std::string& dir) {
     return Status::Ok();
 }
 
-// Validates the XML written to `out`, packs it with `dateien` and makes the ZIP durable.
-Result<Nachricht> Pack(const Ausgang& out, const std::string& code,
-                       const std::vector<Primaerdatei>& dateien, const storage::BlobStore& blobs,
-                       int64_t now) {
+// Validates the XML written to `out`, adds it to `zip` (which may hold primary files
+// already), and makes the package durable under its final name. On any failure the files are
+// removed: nothing invalid is ever offered.
+Result<Nachricht> Finalize(const Ausgang& out, const std::string& code, xdomea::ZipWriter& zip,
+                           int64_t now) {
     auto cleanup = [&] {
         std::error_code ec;
         fs::remove(out.xml_path(), ec);
@@ -623,26 +631,8 @@ Result<Nachricht> Pack(const Ausgang& out, const std::string& code,
         // Our own message failing the schema is our bug, not the caller's.
         return InternalError("the " + code + " we wrote is not valid: " + valid.status().message());
     }
-    uint64_t total = 0;
-    for (const auto& d : dateien) {
-        std::error_code ec;
-        total += fs::file_size(blobs.PathFor(d.sha256), ec);
-    }
-    const bool zip64 = total > (uint64_t{3} << 30) || dateien.size() > 60000;
-    auto zip = xdomea::ZipWriter::Create(out.zip_path() + ".tmp", zip64);
-    if (!zip.ok()) {
-        cleanup();
-        return zip.status();
-    }
-    Status packed = (*zip)->AddFile(out.base + ".xml", out.xml_path(), true, now);
-    std::set<std::string> seen;
-    for (const auto& d : dateien) {
-        if (!packed.ok()) break;
-        if (!seen.insert(d.dateiname).second) continue;
-        packed =
-            (*zip)->AddFile(d.dateiname, blobs.PathFor(d.sha256), d.komprimieren, d.erstellt_am);
-    }
-    if (packed.ok()) packed = (*zip)->Finish();
+    Status packed = zip.AddFile(out.base + ".xml", out.xml_path(), true, now);
+    if (packed.ok()) packed = zip.Finish();
     if (packed.ok() && ::rename((out.zip_path() + ".tmp").c_str(), out.zip_path().c_str()) != 0) {
         packed = ErrnoError("rename " + out.zip_path(), errno);
     }
@@ -661,6 +651,47 @@ Result<Nachricht> Pack(const Ausgang& out, const std::string& code,
     n.zeit = now;
     n.version = std::string(xdomea::VersionName(kVersion));
     return n;
+}
+
+// A message without primary files (0501, 0505).
+Result<Nachricht> Pack(const Ausgang& out, const std::string& code, int64_t now) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto zip, xdomea::ZipWriter::Create(out.zip_path() + ".tmp", false));
+    return Finalize(out, code, *zip, now);
+}
+
+// Visits the objects of a process in key order without holding them, until `fn` says stop.
+template <typename Reader>
+Status ForEachRunObjekt(const Reader& reader, const std::string& run,
+                        const std::function<Result<bool>(AussonderungsObjekt)>& fn) {
+    Status failed;
+    AKTENWERK_RETURN_IF_ERROR(
+        reader.Scan(keys::AusObjektPrefix(run), "", [&](auto, std::string_view value) {
+            auto j = storage::DecodeValue(value);
+            auto o =
+                j.ok() ? AussonderungsObjektFromJson(*j) : Result<AussonderungsObjekt>(j.status());
+            if (!o.ok()) {
+                failed = o.status();
+                return false;
+            }
+            auto go_on = fn(std::move(o).value());
+            if (!go_on.ok()) {
+                failed = go_on.status();
+                return false;
+            }
+            return *go_on;
+        }));
+    return failed;
+}
+
+template <typename Reader>
+Result<std::optional<AussonderungsObjekt>> LoadRunObjekt(const Reader& reader,
+                                                         const std::string& run,
+                                                         const std::string& id) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto raw, reader.Get(keys::AusObjekt(run, id)));
+    if (!raw) return std::optional<AussonderungsObjekt>();
+    AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, AussonderungsObjektFromJson(j));
+    return std::optional<AussonderungsObjekt>(std::move(o));
 }
 
 xdomea::Kopf KopfFor(const Aussonderung& run, const std::string& code, int64_t now,
@@ -686,9 +717,17 @@ Result<Aussonderung> AussonderungService::Anbieten(const dms::Principal& p, std:
         return WrongState("the offer (0501) was made already; the process is " +
                           std::string(StatusName(run.status)));
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto objekte, LoadObjekte(run.id));
-    std::map<std::string, AussonderungsObjekt> by_id;
-    for (const auto& o : objekte) by_id.emplace(o.id, o);
+    const dms::StoreView view(repo_->metadata());
+    const std::string run_id = run.id;
+    std::vector<AussonderungsObjekt> tops;
+    AKTENWERK_RETURN_IF_ERROR(ForEachRunObjekt(view, run_id, [&](AussonderungsObjekt o) {
+        if (o.parent_id.empty()) tops.push_back(std::move(o));
+        return Result<bool>(true);
+    }));
+    std::sort(tops.begin(), tops.end(), [](const auto& a, const auto& b) { return a.ord < b.ord; });
+    auto lookup = [view, run_id](const std::string& oid) {
+        return LoadRunObjekt(view, run_id, oid);
+    };
 
     const int64_t now = repo_->clock().NowMillis();
     Ausgang out{Folder(run.id), xdomea::PackageBaseName(run.id, "0501")};
@@ -699,21 +738,18 @@ Result<Aussonderung> AussonderungService::Anbieten(const dms::Principal& p, std:
         xdomea::WriteKopfStart(*w, KopfFor(run, "0501", now, options_), kVersion);
         w->Element("Empfangsbestaetigung", "1");
         w->End();
-        std::vector<Primaerdatei> keine;
-        SchriftgutExport exporter(*repo_, *w, by_id, /*abgabe=*/false, &keine);
-        for (const auto& o : objekte) {
-            if (o.parent_id.empty()) AKTENWERK_RETURN_IF_ERROR(exporter.WriteSchriftgutobjekt(o));
-        }
+        SchriftgutExport exporter(*repo_, *w, lookup, /*abgabe=*/false,
+                                  [](const Primaerdatei&) { return Status::Ok(); });
+        for (const auto& o : tops) AKTENWERK_RETURN_IF_ERROR(exporter.WriteSchriftgutobjekt(o));
         w->End();
         AKTENWERK_RETURN_IF_ERROR(w->Finish());
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto nachricht, Pack(out, "0501", {}, repo_->blobs(), now));
+    AKTENWERK_ASSIGN_OR_RETURN(auto nachricht, Pack(out, "0501", now));
 
     Status s = repo_->metadata().Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(run, LoadRun(txn, id));
         if (run.status != AussonderungsStatus::kAngelegt) return WrongState("changed meanwhile");
-        for (const auto& o : objekte) {
-            if (!o.parent_id.empty()) continue;
+        for (const auto& o : tops) {
             AKTENWERK_ASSIGN_OR_RETURN(auto record, dms::LoadObjekt(txn, o.id));
             AKTENWERK_RETURN_IF_ERROR(dms::CheckNotHeld(txn, record, "offer"));
             AKTENWERK_RETURN_IF_ERROR(dms::AppendAudit(txn, now, p.name, o.id,
@@ -749,31 +785,44 @@ Result<Aussonderung> AussonderungService::Abgeben(const dms::Principal& p, std::
     if (run.status != AussonderungsStatus::kBewertet) {
         return WrongState("the process is " + std::string(StatusName(run.status)));
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto objekte, LoadObjekte(run.id));
-    std::map<std::string, AussonderungsObjekt> by_id;
-    for (const auto& o : objekte) by_id.emplace(o.id, o);
-    std::vector<const AussonderungsObjekt*> tops;
-    for (const auto& o : objekte) {
-        if (o.bewertung != 'A') continue;
-        auto parent = by_id.find(o.parent_id);
-        if (parent == by_id.end() || parent->second.bewertung != 'A') tops.push_back(&o);
-    }
+    // The top-level A objects: appraised A under a parent that is not (or none). Only they
+    // are held in memory; everything else is read when it is written.
+    const dms::StoreView view(repo_->metadata());
+    const std::string run_id = run.id;
+    auto lookup = [view, run_id](const std::string& oid) {
+        return LoadRunObjekt(view, run_id, oid);
+    };
+    std::vector<AussonderungsObjekt> tops;
+    AKTENWERK_RETURN_IF_ERROR(
+        ForEachRunObjekt(view, run_id, [&](AussonderungsObjekt o) -> Result<bool> {
+            if (o.bewertung != 'A') return true;
+            if (!o.parent_id.empty()) {
+                AKTENWERK_ASSIGN_OR_RETURN(auto parent, lookup(o.parent_id));
+                if (parent && parent->bewertung == 'A') return true;
+            }
+            tops.push_back(std::move(o));
+            return true;
+        }));
+    std::sort(tops.begin(), tops.end(), [](const auto& a, const auto& b) { return a.ord < b.ord; });
     if (tops.empty()) {
         return FailedPreconditionError(
             "the archive appraised nothing as A; approve the destruction instead",
             "nothing-to-transfer");
     }
-    const dms::StoreView view(repo_->metadata());
-    for (const auto* top : tops) {
-        AKTENWERK_ASSIGN_OR_RETURN(auto record, dms::LoadObjekt(view, top->id));
+    for (const auto& top : tops) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto record, dms::LoadObjekt(view, top.id));
         AKTENWERK_RETURN_IF_ERROR(dms::CheckNotHeld(view, record, "transfer"));
     }
 
+    // The primary files go into the ZIP as the message names them; the message itself is
+    // validated when complete and added last, so every byte is read once and nothing waits
+    // in memory.
     const int64_t now = repo_->clock().NowMillis();
     Ausgang out{Folder(run.id), xdomea::PackageBaseName(run.id, "0503")};
     AKTENWERK_RETURN_IF_ERROR(MakeFolder(out.folder));
-    std::vector<Primaerdatei> dateien;
-    {
+    AKTENWERK_ASSIGN_OR_RETURN(auto zip, xdomea::ZipWriter::Create(out.zip_path() + ".tmp", false));
+    uint64_t primaerdateien = 0;
+    Status written = [&]() -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto w, xdomea::XmlWriter::Create(out.xml_path(), kVersion));
         w->StartRoot(xdomea::RootElement("0503"), xdomea::Family::kAussonderung);
         xdomea::WriteKopfStart(*w, KopfFor(run, "0503", now, options_), kVersion);
@@ -781,37 +830,44 @@ Result<Aussonderung> AussonderungService::Abgeben(const dms::Principal& p, std::
         w->Element("RueckmeldungArchivkennung", "1");
         w->Element("Empfangsbestaetigung", "1");
         w->End();
-        SchriftgutExport exporter(*repo_, *w, by_id, /*abgabe=*/true, &dateien);
-        for (const auto* top : tops)
-            AKTENWERK_RETURN_IF_ERROR(exporter.WriteSchriftgutobjekt(*top));
+        SchriftgutExport exporter(*repo_, *w, lookup, /*abgabe=*/true, [&](const Primaerdatei& d) {
+            ++primaerdateien;
+            return zip->AddFile(d.dateiname, repo_->blobs().PathFor(d.sha256), d.komprimieren,
+                                d.erstellt_am);
+        });
+        for (const auto& top : tops) AKTENWERK_RETURN_IF_ERROR(exporter.WriteSchriftgutobjekt(top));
         w->End();
-        AKTENWERK_RETURN_IF_ERROR(w->Finish());
+        return w->Finish();
+    }();
+    if (!written.ok()) {
+        zip.reset();
+        std::error_code ec;
+        fs::remove(out.xml_path(), ec);
+        fs::remove(out.zip_path() + ".tmp", ec);
+        return written;
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto nachricht, Pack(out, "0503", dateien, repo_->blobs(), now));
+    AKTENWERK_ASSIGN_OR_RETURN(auto nachricht, Finalize(out, "0503", *zip, now));
 
     // The hold check and the record of the transfer are one transaction.
     Status s = repo_->metadata().Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(run, LoadRun(txn, id));
         if (run.status != AussonderungsStatus::kBewertet) return WrongState("changed meanwhile");
-        for (const auto* top : tops) {
-            AKTENWERK_ASSIGN_OR_RETURN(auto record, dms::LoadObjekt(txn, top->id));
+        for (const auto& top : tops) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto record, dms::LoadObjekt(txn, top.id));
             AKTENWERK_RETURN_IF_ERROR(dms::CheckNotHeld(txn, record, "transfer"));
-            AKTENWERK_RETURN_IF_ERROR(dms::AppendAudit(txn, now, p.name, top->id,
+            AKTENWERK_RETURN_IF_ERROR(dms::AppendAudit(txn, now, p.name, top.id,
                                                        "an-archiv-abgegeben", nullptr,
                                                        {{"prozess_id", run.id}}));
         }
-        for (auto& o : objekte) {
-            if (o.bewertung != 'A') continue;
-            o.status = "abgegeben";
-            PutObjekt(txn, run.id, o);
-        }
+        // The objects' state "abgegeben" follows from the process's; rewriting every object
+        // record here would make this transaction as large as the transfer.
         run.status = AussonderungsStatus::kAbgegeben;
         run.nachrichten.push_back(nachricht);
         PutRun(txn, run);
         return dms::AppendAudit(txn, now, p.name, run.id, "0503-erzeugt", nullptr,
                                 {{"datei", nachricht.datei},
                                  {"sha256", nachricht.sha256},
-                                 {"primaerdateien", dateien.size()}});
+                                 {"primaerdateien", primaerdateien}});
     });
     if (!s.ok()) {
         std::error_code ec;
@@ -819,7 +875,7 @@ Result<Aussonderung> AussonderungService::Abgeben(const dms::Principal& p, std::
         return s.WithContext("transfer of Aussonderung " + run.id);
     }
     Log().Info("aussonderung transferred", "prozess=" + run.id +
-                                               " primaerdateien=" + std::to_string(dateien.size()) +
+                                               " primaerdateien=" + std::to_string(primaerdateien) +
                                                " bytes=" + std::to_string(nachricht.groesse));
     return run;
 }
@@ -984,7 +1040,7 @@ Result<Aussonderung> AussonderungService::Empfangen(const dms::Principal& p, std
             w->End();
             AKTENWERK_RETURN_IF_ERROR(w->Finish());
         }
-        AKTENWERK_ASSIGN_OR_RETURN(antwort, Pack(out, "0505", {}, repo_->blobs(), now));
+        AKTENWERK_ASSIGN_OR_RETURN(antwort, Pack(out, "0505", now));
     }
 
     Status s = repo_->metadata().Commit([&](storage::Txn& txn) -> Status {

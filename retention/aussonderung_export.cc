@@ -48,25 +48,39 @@ std::string PrimaerdateiName(std::string_view dokument_id, uint32_t nummer,
     return ext.empty() ? uuid : uuid + "." + ext;
 }
 
-bool SchriftgutExport::Included(const std::string& id) const {
-    auto it = objekte_.find(id);
-    if (it == objekte_.end()) return false;
-    return !abgabe_ || it->second.bewertung == 'A';
+Result<std::optional<AussonderungsObjekt>> SchriftgutExport::Included(const std::string& id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, lookup_(id));
+    if (!o || (abgabe_ && o->bewertung != 'A')) return std::optional<AussonderungsObjekt>();
+    return o;
 }
 
-Result<std::vector<dms::Objekt>> SchriftgutExport::ChildrenOf(const std::string& id,
-                                                              dms::Kind kind) {
-    std::vector<dms::Objekt> out;
+Status SchriftgutExport::ForEachChild(const std::string& id, dms::Kind kind,
+                                      const std::function<Status(const dms::Objekt&)>& fn) {
     std::string cursor;
     const dms::Principal system = dms::Principal::System();
     do {
-        AKTENWERK_ASSIGN_OR_RETURN(auto page, repo_.Children(system, id, kind, cursor, 1000));
-        for (auto& child : page.items) {
-            if (Included(child.id)) out.push_back(std::move(child));
+        AKTENWERK_ASSIGN_OR_RETURN(auto page, repo_.Children(system, id, kind, cursor, 200));
+        for (const auto& child : page.items) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto included, Included(child.id));
+            if (included) AKTENWERK_RETURN_IF_ERROR(fn(child));
         }
         cursor = page.next_cursor;
     } while (!cursor.empty());
-    return out;
+    return Status::Ok();
+}
+
+Result<bool> SchriftgutExport::AnyChild(const std::string& id, dms::Kind kind) {
+    std::string cursor;
+    const dms::Principal system = dms::Principal::System();
+    do {
+        AKTENWERK_ASSIGN_OR_RETURN(auto page, repo_.Children(system, id, kind, cursor, 200));
+        for (const auto& child : page.items) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto included, Included(child.id));
+            if (included) return true;
+        }
+        cursor = page.next_cursor;
+    } while (!cursor.empty());
+    return false;
 }
 
 Status SchriftgutExport::WriteSchriftgutobjekt(const AussonderungsObjekt& top) {
@@ -105,7 +119,7 @@ Status SchriftgutExport::WriteSchriftgutobjekt(const AussonderungsObjekt& top) {
 
 Status SchriftgutExport::WriteArchivspezifisch(const dms::Objekt& o, const Context& ctx) {
     AKTENWERK_ASSIGN_OR_RETURN(auto regel, EffectiveRegel(dms::StoreView(repo_.metadata()), o));
-    auto it = objekte_.find(o.id);
+    AKTENWERK_ASSIGN_OR_RETURN(auto self, lookup_(o.id));
     w_.Start("ArchivspezifischeMetadaten");
     if (regel) {
         w_.Start("Aufbewahrungsdauer");
@@ -122,8 +136,8 @@ Status SchriftgutExport::WriteArchivspezifisch(const dms::Objekt& o, const Conte
     w_.Start("Aussonderungsart");
     w_.Code("Aussonderungsart", std::string(1, art), xdomea::kAussonderungsartListUri, "1.0");
     w_.End();
-    if (!abgabe_ && it != objekte_.end() && it->second.vorschlag) {
-        w_.Code("Bewertungsvorschlag", std::string(1, *it->second.vorschlag),
+    if (!abgabe_ && self && self->vorschlag) {
+        w_.Code("Bewertungsvorschlag", std::string(1, *self->vorschlag),
                 xdomea::kBewertungsvorschlagListUri, "1.0");
     }
     if (ctx.faelligkeit && ctx.faelligkeit->faellig_ab) {
@@ -167,9 +181,8 @@ static void WriteLaufzeit(xdomea::XmlWriter& w, const dms::Objekt& o) {
 
 Status SchriftgutExport::WriteAkte(const dms::Objekt& o, const Context& parent_ctx, bool teilakte) {
     Context ctx = parent_ctx;
-    if (auto it = objekte_.find(o.id); it != objekte_.end() && it->second.faelligkeit) {
-        ctx.faelligkeit = it->second.faelligkeit;
-    }
+    AKTENWERK_ASSIGN_OR_RETURN(auto self, lookup_(o.id));
+    if (self && self->faelligkeit) ctx.faelligkeit = self->faelligkeit;
     w_.Start(teilakte ? "Teilakte" : "Akte");
     w_.Start("Identifikation");
     w_.Element("ID", o.id);
@@ -179,15 +192,21 @@ Status SchriftgutExport::WriteAkte(const dms::Objekt& o, const Context& parent_c
     WriteLaufzeit(w_, o);
     if (abgabe_) AKTENWERK_RETURN_IF_ERROR(WriteHistorie(o.id));
 
-    AKTENWERK_ASSIGN_OR_RETURN(auto dokumente, ChildrenOf(o.id, dms::Kind::kDokument));
-    AKTENWERK_ASSIGN_OR_RETURN(auto vorgaenge, ChildrenOf(o.id, dms::Kind::kVorgang));
-    AKTENWERK_ASSIGN_OR_RETURN(auto teilakten, ChildrenOf(o.id, dms::Kind::kAkte));
-    if (!dokumente.empty() || !vorgaenge.empty() || !teilakten.empty()) {
+    // Akteninhalt is a sequence of Dokumente, then Vorgänge, then Teilakten.
+    bool inhalt = false;
+    for (dms::Kind kind : {dms::Kind::kDokument, dms::Kind::kVorgang, dms::Kind::kAkte}) {
+        if (inhalt) break;
+        AKTENWERK_ASSIGN_OR_RETURN(inhalt, AnyChild(o.id, kind));
+    }
+    if (inhalt) {
         w_.Start("Akteninhalt");
-        for (const auto& d : dokumente)
-            AKTENWERK_RETURN_IF_ERROR(WriteDokument(d, ctx, "Dokument"));
-        for (const auto& v : vorgaenge) AKTENWERK_RETURN_IF_ERROR(WriteVorgang(v, ctx, false));
-        for (const auto& t : teilakten) AKTENWERK_RETURN_IF_ERROR(WriteAkte(t, ctx, true));
+        AKTENWERK_RETURN_IF_ERROR(ForEachChild(o.id, dms::Kind::kDokument, [&](const auto& d) {
+            return WriteDokument(d, ctx, "Dokument");
+        }));
+        AKTENWERK_RETURN_IF_ERROR(ForEachChild(
+            o.id, dms::Kind::kVorgang, [&](const auto& v) { return WriteVorgang(v, ctx, false); }));
+        AKTENWERK_RETURN_IF_ERROR(ForEachChild(
+            o.id, dms::Kind::kAkte, [&](const auto& t) { return WriteAkte(t, ctx, true); }));
         w_.End();
     }
     w_.Element("ZdA", o.zda || ctx.faelligkeit ? "1" : "0");
@@ -200,9 +219,8 @@ Status SchriftgutExport::WriteAkte(const dms::Objekt& o, const Context& parent_c
 Status SchriftgutExport::WriteVorgang(const dms::Objekt& o, const Context& parent_ctx,
                                       bool teilvorgang) {
     Context ctx = parent_ctx;
-    if (auto it = objekte_.find(o.id); it != objekte_.end() && it->second.faelligkeit) {
-        ctx.faelligkeit = it->second.faelligkeit;
-    }
+    AKTENWERK_ASSIGN_OR_RETURN(auto self, lookup_(o.id));
+    if (self && self->faelligkeit) ctx.faelligkeit = self->faelligkeit;
     w_.Start(teilvorgang ? "Teilvorgang" : "Vorgang");
     w_.Start("Identifikation");
     w_.Element("ID", o.id);
@@ -213,10 +231,11 @@ Status SchriftgutExport::WriteVorgang(const dms::Objekt& o, const Context& paren
     if (o.zda) w_.Element("ZdADatum", o.zda->ToString());
     WriteLaufzeit(w_, o);
     if (abgabe_) AKTENWERK_RETURN_IF_ERROR(WriteHistorie(o.id));
-    AKTENWERK_ASSIGN_OR_RETURN(auto dokumente, ChildrenOf(o.id, dms::Kind::kDokument));
-    for (const auto& d : dokumente) AKTENWERK_RETURN_IF_ERROR(WriteDokument(d, ctx, "Dokument"));
-    AKTENWERK_ASSIGN_OR_RETURN(auto teilvorgaenge, ChildrenOf(o.id, dms::Kind::kVorgang));
-    for (const auto& t : teilvorgaenge) AKTENWERK_RETURN_IF_ERROR(WriteVorgang(t, ctx, true));
+    AKTENWERK_RETURN_IF_ERROR(ForEachChild(o.id, dms::Kind::kDokument, [&](const auto& d) {
+        return WriteDokument(d, ctx, "Dokument");
+    }));
+    AKTENWERK_RETURN_IF_ERROR(ForEachChild(
+        o.id, dms::Kind::kVorgang, [&](const auto& t) { return WriteVorgang(t, ctx, true); }));
     w_.End();
     ++written_;
     return Status::Ok();
@@ -238,8 +257,9 @@ Status SchriftgutExport::WriteDokument(const dms::Objekt& o, const Context& ctx,
         AKTENWERK_RETURN_IF_ERROR(WriteHistorie(o.id));
         AKTENWERK_RETURN_IF_ERROR(WriteVersionen(o));
     }
-    AKTENWERK_ASSIGN_OR_RETURN(auto anlagen, ChildrenOf(o.id, dms::Kind::kDokument));
-    for (const auto& a : anlagen) AKTENWERK_RETURN_IF_ERROR(WriteDokument(a, ctx, "Anlage"));
+    AKTENWERK_RETURN_IF_ERROR(ForEachChild(o.id, dms::Kind::kDokument, [&](const auto& a) {
+        return WriteDokument(a, ctx, "Anlage");
+    }));
     if (!o.absender.empty()) {
         w_.Start("Absender");
         w_.Start("Institution");
@@ -273,7 +293,7 @@ Status SchriftgutExport::WriteVersionen(const dms::Objekt& doc) {
         w_.End();
         w_.End();
         w_.End();
-        dateien_->push_back(std::move(datei));
+        AKTENWERK_RETURN_IF_ERROR(dateien_(datei));
     }
     return Status::Ok();
 }

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <functional>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "dms/repository.h"
 #include "retention/aussonderung.h"
@@ -29,16 +29,26 @@ struct Primaerdatei {
 std::string PrimaerdateiName(std::string_view dokument_id, uint32_t nummer,
                              std::string_view original);
 
+// The process's record of an object (nullopt: not part of the process).
+using ObjektLookup =
+    std::function<Result<std::optional<AussonderungsObjekt>>(const std::string& id)>;
+// Takes each primary file as soon as the message names it (packs it into the ZIP).
+using DateiSink = std::function<Status(const Primaerdatei&)>;
+
 class SchriftgutExport {
   public:
-    // `objekte` are the process's objects by id. For a 0503 (`abgabe`) only objects appraised
-    // A are written, with Aussonderungsart A, history and primary files (collected in
-    // `dateien`); a 0501 carries metadata only, with the rule's Aussonderungsart and the
-    // Bewertungsvorschlag.
-    SchriftgutExport(dms::Repository& repo, xdomea::XmlWriter& w,
-                     const std::map<std::string, AussonderungsObjekt>& objekte, bool abgabe,
-                     std::vector<Primaerdatei>* dateien)
-        : repo_(repo), w_(w), objekte_(objekte), abgabe_(abgabe), dateien_(dateien) {}
+    // `lookup` finds the process's objects. For a 0503 (`abgabe`) only objects appraised A
+    // are written, with Aussonderungsart A, history and primary files (handed to `dateien`);
+    // a 0501 carries metadata only, with the rule's Aussonderungsart and the
+    // Bewertungsvorschlag. Children are read page by page, so nothing grows with the size
+    // of the process.
+    SchriftgutExport(dms::Repository& repo, xdomea::XmlWriter& w, ObjektLookup lookup, bool abgabe,
+                     DateiSink dateien)
+        : repo_(repo),
+          w_(w),
+          lookup_(std::move(lookup)),
+          abgabe_(abgabe),
+          dateien_(std::move(dateien)) {}
 
     // Writes <xdomea:Schriftgutobjekt> for one top-level object.
     Status WriteSchriftgutobjekt(const AussonderungsObjekt& top);
@@ -47,20 +57,23 @@ class SchriftgutExport {
 
   private:
     struct Context;
-    bool Included(const std::string& id) const;
+    Result<std::optional<AussonderungsObjekt>> Included(const std::string& id) const;
     Status WriteAkte(const dms::Objekt& o, const Context& ctx, bool teilakte);
     Status WriteVorgang(const dms::Objekt& o, const Context& ctx, bool teilvorgang);
     Status WriteDokument(const dms::Objekt& o, const Context& ctx, std::string_view element);
     Status WriteArchivspezifisch(const dms::Objekt& o, const Context& ctx);
     Status WriteHistorie(const std::string& id);
     Status WriteVersionen(const dms::Objekt& doc);
-    Result<std::vector<dms::Objekt>> ChildrenOf(const std::string& id, dms::Kind kind);
+    // Calls `fn` for every child of `id` of `kind` that the message includes, in order.
+    Status ForEachChild(const std::string& id, dms::Kind kind,
+                        const std::function<Status(const dms::Objekt&)>& fn);
+    Result<bool> AnyChild(const std::string& id, dms::Kind kind);
 
     dms::Repository& repo_;
     xdomea::XmlWriter& w_;
-    const std::map<std::string, AussonderungsObjekt>& objekte_;
+    ObjektLookup lookup_;
     bool abgabe_;
-    std::vector<Primaerdatei>* dateien_;
+    DateiSink dateien_;
     uint64_t written_ = 0;
 };
 

@@ -1,8 +1,9 @@
 // Poco::Zip behind our error model: Poco throws, so every call is wrapped here.
 //
-// Writing uses Compress::addFile(std::istream&, ...): it copies the stream through a
-// ZipOutputStream in 8 KiB chunks and, on a seekable output, seeks back to write the sizes and
-// CRC into the local header, so nothing is buffered whole. Reading uses ZipArchive with a
+// Writing copies each file through a ZipOutputStream in 8 KiB chunks, which on a seekable
+// output seeks back to write the sizes and CRC into the local header, so nothing is buffered
+// whole. (Poco::Zip::Compress does the same per entry, but keeps every entry's headers in
+// memory for the central directory; see ZipWriter::Impl.) Reading uses ZipArchive with a
 // parse callback that checks each local header as it is met (and stops a ZIP with too many
 // entries before it is indexed), then ZipInputStream for the one entry we need, read in chunks
 // against a byte limit, so an expansion bomb stops at the limit.
@@ -18,10 +19,13 @@
 #include <Poco/DateTime.h>
 #include <Poco/Exception.h>
 #include <Poco/Path.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/Timestamp.h>
-#include <Poco/Zip/Compress.h>
 #include <Poco/Zip/SkipCallback.h>
 #include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipArchiveInfo.h>
+#include <Poco/Zip/ZipCommon.h>
+#include <Poco/Zip/ZipFileInfo.h>
 #include <Poco/Zip/ZipLocalFileHeader.h>
 #include <Poco/Zip/ZipStream.h>
 
@@ -110,25 +114,39 @@ class CheckingCallback final : public Poco::Zip::SkipCallback {
 
 }  // namespace
 
+// Entries are written as Poco's Compress::addEntry writes them (ZipLocalFileHeader and
+// ZipOutputStream, which seeks back to put sizes and CRC into the local header), but the
+// central directory record of each entry goes to a side file at once instead of staying in
+// memory, so that a package of 100,000 files costs no more memory than one of ten.
 struct ZipWriter::Impl {
     std::string path;
+    std::string directory_path;
     std::ofstream out;
-    std::unique_ptr<Poco::Zip::Compress> zip;
+    std::ofstream directory;
+    bool zip64 = false;
+    bool need_zip64 = false;
+    uint64_t offset = 0;
+    uint64_t directory_size = 0;
 };
 
 ZipWriter::ZipWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-ZipWriter::~ZipWriter() = default;
+
+ZipWriter::~ZipWriter() {
+    if (impl_ && !impl_->directory_path.empty()) {
+        impl_->directory.close();
+        ::unlink(impl_->directory_path.c_str());
+    }
+}
 
 Result<std::unique_ptr<ZipWriter>> ZipWriter::Create(const std::string& path, bool zip64) {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
+    impl->zip64 = zip64;
     impl->out.open(path, std::ios::binary | std::ios::trunc);
     if (!impl->out) return ErrnoError("create " + path, errno);
-    try {
-        impl->zip = std::make_unique<Poco::Zip::Compress>(impl->out, /*seekableOut=*/true, zip64);
-    } catch (const Poco::Exception& e) {
-        return InternalError("start ZIP " + path + ": " + e.displayText());
-    }
+    impl->directory_path = path + ".verzeichnis";
+    impl->directory.open(impl->directory_path, std::ios::binary | std::ios::trunc);
+    if (!impl->directory) return ErrnoError("create " + impl->directory_path, errno);
     return std::unique_ptr<ZipWriter>(new ZipWriter(std::move(impl)));
 }
 
@@ -137,25 +155,85 @@ Status ZipWriter::AddFile(std::string_view entry_name, const std::string& source
     if (!IsSafeEntryName(entry_name) || entry_name.find('/') != std::string_view::npos) {
         return InvalidArgumentError("unsafe ZIP entry name " + std::string(entry_name));
     }
-    std::ifstream in(source_path, std::ios::binary);
+    std::ifstream in(source_path, std::ios::binary | std::ios::ate);
     if (!in) return ErrnoError("open " + source_path, errno);
+    const auto size = static_cast<uint64_t>(in.tellg());
+    // An empty entry is stored: some tools fail on an empty deflate stream.
+    if (size == 0) compress = false;
+    in.seekg(0);
+    // A local header gets its ZIP64 field when the entry may pass 4 GiB (deflate can grow).
+    const bool zip64 = impl_->zip64 || size >= (uint64_t{0xffffffff} - (uint64_t{64} << 20));
     try {
         const Poco::DateTime modified(Poco::Timestamp(modified_millis * 1000));
-        impl_->zip->addFile(
-            in, modified, Poco::Path(std::string(entry_name), Poco::Path::PATH_UNIX),
+        const auto start = static_cast<std::streamoff>(impl_->offset);
+        Poco::Zip::ZipLocalFileHeader header(
+            Poco::Path(std::string(entry_name), Poco::Path::PATH_UNIX), modified,
             compress ? Poco::Zip::ZipCommon::CM_DEFLATE : Poco::Zip::ZipCommon::CM_STORE,
-            compress ? Poco::Zip::ZipCommon::CL_NORMAL : Poco::Zip::ZipCommon::CL_SUPERFAST);
+            compress ? Poco::Zip::ZipCommon::CL_NORMAL : Poco::Zip::ZipCommon::CL_SUPERFAST, zip64);
+        header.setStartPos(start);
+        Poco::Zip::ZipOutputStream entry(impl_->out, header, /*seekableOutput=*/true);
+        Poco::StreamCopier::copyStream(in, entry);
+        Poco::UInt64 extra = 0;
+        entry.close(extra);
+        impl_->offset = static_cast<uint64_t>(header.getEndPos()) + extra;
+        Poco::Zip::ZipFileInfo info(header);
+        info.setOffset(static_cast<Poco::UInt64>(start));
+        info.setZip64Data();
+        impl_->need_zip64 = impl_->need_zip64 || info.needsZip64();
+        const std::string record = info.createHeader();
+        impl_->directory.write(record.data(), static_cast<std::streamsize>(record.size()));
+        impl_->directory_size += record.size();
     } catch (const Poco::Exception& e) {
         return InternalError("add " + std::string(entry_name) + " to ZIP: " + e.displayText());
     }
-    if (!impl_->out) return InternalError("write ZIP " + impl_->path);
+    if (!impl_->out || !impl_->directory) return InternalError("write ZIP " + impl_->path);
     ++entries_;
     return Status::Ok();
 }
 
 Status ZipWriter::Finish() {
+    impl_->directory.close();
+    if (!impl_->directory) return InternalError("write " + impl_->directory_path);
+    const uint64_t directory_start = impl_->offset;
+    {
+        std::ifstream directory(impl_->directory_path, std::ios::binary);
+        impl_->out << directory.rdbuf();
+    }
+    ::unlink(impl_->directory_path.c_str());
+    impl_->directory_path.clear();
+    impl_->offset += impl_->directory_size;
     try {
-        impl_->zip->close();
+        const uint64_t magic = Poco::Zip::ZipCommon::ZIP64_MAGIC;
+        const bool zip64 = impl_->zip64 || impl_->need_zip64 ||
+                           entries_ >= Poco::Zip::ZipCommon::ZIP64_MAGIC_SHORT ||
+                           directory_start >= magic || impl_->offset >= magic;
+        if (zip64) {
+            Poco::Zip::ZipArchiveInfo64 central;
+            central.setCentralDirectorySize(impl_->directory_size);
+            central.setCentralDirectoryOffset(directory_start);
+            central.setNumberOfEntries(entries_);
+            central.setTotalNumberOfEntries(entries_);
+            central.setHeaderOffset(static_cast<std::streamoff>(impl_->offset));
+            central.setTotalNumberOfDisks(1);
+            const std::string record = central.createHeader();
+            impl_->out.write(record.data(), static_cast<std::streamsize>(record.size()));
+            impl_->offset += record.size();
+        }
+        auto clamp32 = [magic](uint64_t v) {
+            return static_cast<Poco::UInt32>(v >= magic ? magic : v);
+        };
+        Poco::Zip::ZipArchiveInfo central;
+        central.setCentralDirectorySize(clamp32(impl_->directory_size));
+        central.setCentralDirectoryOffset(clamp32(directory_start));
+        const auto count =
+            static_cast<Poco::UInt16>(entries_ >= Poco::Zip::ZipCommon::ZIP64_MAGIC_SHORT
+                                          ? Poco::Zip::ZipCommon::ZIP64_MAGIC_SHORT
+                                          : entries_);
+        central.setNumberOfEntries(count);
+        central.setTotalNumberOfEntries(count);
+        central.setHeaderOffset(static_cast<std::streamoff>(clamp32(impl_->offset)));
+        const std::string record = central.createHeader();
+        impl_->out.write(record.data(), static_cast<std::streamsize>(record.size()));
     } catch (const Poco::Exception& e) {
         return InternalError("finish ZIP " + impl_->path + ": " + e.displayText());
     }

@@ -14,12 +14,14 @@
 
 namespace aktenwerk::retention::xdomea {
 
-// Writes a ZIP file entry by entry; each entry is copied from its source in small chunks, so
-// memory does not grow with the content. Not thread-safe.
+// Writes a ZIP file entry by entry; each entry is copied from its source in small chunks and
+// its central directory record set aside in a side file (PATH.verzeichnis), so memory does
+// not grow with the content or the number of entries. Not thread-safe.
 class ZipWriter {
   public:
-    // Creates (truncates) `path`. `zip64` allocates ZIP64 headers so that entries and the
-    // archive may exceed 4 GiB.
+    // Creates (truncates) `path`. `zip64` allocates ZIP64 headers for every entry; without
+    // it, entries near or past 4 GiB get them, and the directory switches to ZIP64 when the
+    // archive needs it.
     static Result<std::unique_ptr<ZipWriter>> Create(const std::string& path, bool zip64);
     ~ZipWriter();
 

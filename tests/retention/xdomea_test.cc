@@ -5,6 +5,7 @@
 // expansion bombs) built byte by byte so that every hostile layout can be tried.
 #include "retention/xdomea/validation.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -294,6 +295,30 @@ TEST(XdomeaZip, WrittenZipHoldsItsEntriesFlatAndUnzipAgrees) {
     auto xml = ReadMessageXml(ReadFile(dir.Sub("out.zip")));
     ASSERT_TRUE(xml.ok()) << xml.status().ToString();
     EXPECT_EQ(*xml, Valid0502());
+}
+
+TEST(XdomeaZip, EmptyEntriesAndZip64HeadersAreReadableByUnzip) {
+    test_support::TempDir dir;
+    {
+        std::ofstream(dir.Sub("leer.txt"));
+        std::ofstream(dir.Sub("m.xml")) << Valid0502();
+    }
+    auto zip = ZipWriter::Create(dir.Sub("out.zip"), /*zip64=*/true);
+    ASSERT_TRUE(zip.ok());
+    for (int i = 0; i < 3; ++i) {
+        AKTENWERK_ASSERT_OK((*zip)->AddFile(kObjekt.substr(0, 35) + std::to_string(i) + ".txt",
+                                            dir.Sub("leer.txt"), true, 1773565200000));
+    }
+    AKTENWERK_ASSERT_OK((*zip)->AddFile("nachricht.xml", dir.Sub("m.xml"), true, 1773565200000));
+    AKTENWERK_ASSERT_OK((*zip)->Finish());
+
+    auto test = test_support::RunCommand({"unzip", "-t", dir.Sub("out.zip")});
+    EXPECT_EQ(test.exit_code, 0) << test.output;
+    auto names = ListZipEntries(dir.Sub("out.zip"));
+    ASSERT_TRUE(names.ok()) << names.status().ToString();
+    EXPECT_EQ(names->size(), 4u);
+    EXPECT_FALSE(std::filesystem::exists(dir.Sub("out.zip.verzeichnis")))
+        << "the side file of the central directory is gone";
 }
 
 // Writing
