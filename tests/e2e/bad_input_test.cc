@@ -640,7 +640,8 @@ TEST_F(HttpProtocolTest, HeadIsAnsweredWhereverGetIsAndOptionsListsTheMethods) {
     EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
     EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << "HEAD must carry no body";
     EXPECT_EQ(options.rfind("HTTP/1.1 204", 0), 0u) << options;
-    EXPECT_NE(options.find("Allow: GET, HEAD, PATCH, OPTIONS"), std::string::npos) << options;
+    EXPECT_NE(options.find("Allow: GET, HEAD, PATCH, DELETE, OPTIONS"), std::string::npos)
+        << options;
 }
 
 TEST_F(HttpProtocolTest, AbsoluteFormTargetsAreServedAndEncodedSlashesRefused) {

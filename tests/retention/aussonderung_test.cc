@@ -397,6 +397,29 @@ TEST_F(AussonderungTest, ImportConfirmationDestructionAndProtocolLeaveOnlyStubs)
     EXPECT_EQ(Aktionen(akte2_.id).back(), "vernichtet");
 }
 
+TEST_F(AussonderungTest, ProtocolIsFiledAsARecordWhereTheProcessAsks) {
+    const Objekt protokolle = Akte(Unit("01").id, "Vernichtungsprotokolle");
+    AussonderungsAntrag antrag;
+    antrag.einheit_id = unit_.id;
+    antrag.protokoll_akte_id = protokolle.id;
+    const Aussonderung run = Must(service().Create(admin_, antrag));
+    Must(service().Anbieten(admin_, run.id));
+    EXPECT_EQ(
+        Receive(run.id, ArchiveMessages().Bewertungsverzeichnis(run.id, {{akte1_.id, 'V'}}, false)),
+        "");
+    Must(service().Freigeben(admin_, run.id));
+
+    Must(service().Vernichten(admin_, run.id));
+
+    auto filed = Must(repo_->Children(admin_, protokolle.id, dms::Kind::kDokument, "", 10)).items;
+    ASSERT_EQ(filed.size(), 1u);
+    EXPECT_EQ(filed[0].dokumenttyp, "Vernichtungsprotokoll");
+    auto content = Must(repo_->OpenContent(admin_, filed[0].id, 0));
+    std::string text(content.reader->size(), '\0');
+    ASSERT_TRUE(content.reader->ReadAt(0, text.data(), text.size()).ok());
+    EXPECT_EQ(json::parse(text)["objekte"].size(), 12u) << "everything was V";
+}
+
 TEST_F(AussonderungTest, ObjectHeldAfterTheTransferIsNotDeletedAndIsReported) {
     const Aussonderung run = Appraised();
     Must(service().Abgeben(admin_, run.id));
