@@ -13,13 +13,14 @@ build_pkgs=(
     libboost1.74-dev libleveldb-dev libsnappy-dev libssl-dev libmagic-dev
     nlohmann-json3-dev libpoco-dev libxml2-dev liblucene++-dev
     libpoppler-cpp-dev libtesseract-dev tesseract-ocr-deu libzip-dev
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
 )
 
 # Tools and real input the tests use: HTTP clients, German documents and converters.
 test_pkgs=(
     curl openssl libxml2-utils poppler-utils pandoc
     texlive-lang-german libreoffice-help-de wngerman
+    zip unzip
 )
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")

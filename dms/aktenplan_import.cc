@@ -41,6 +41,12 @@ Status Walk(const json& list, const std::string& parent, int depth, std::vector<
         AKTENWERK_RETURN_IF_ERROR(text("eltern_kennzeichen", &unit.eltern_kennzeichen));
         if (unit.kennzeichen.empty()) return InvalidArgumentError("a unit has no kennzeichen");
         if (!parent.empty()) unit.eltern_kennzeichen = parent;
+        for (const auto& [key, value] : item.items()) {
+            if (key != "kennzeichen" && key != "titel" && key != "beschreibung" &&
+                key != "eltern_kennzeichen" && key != "einheiten") {
+                unit.weitere[key] = value;
+            }
+        }
         std::string kennzeichen = unit.kennzeichen;
         out->push_back(std::move(unit));
         if (auto it = item.find("einheiten"); it != item.end()) {
@@ -137,6 +143,14 @@ Result<std::vector<PlanUnit>> ParseAktenplanCsv(std::string_view text) {
                                                                          : std::string();
         };
         PlanUnit unit{field(col_kz), field(col_titel), field(col_beschreibung), field(col_eltern)};
+        for (size_t c = 0; c < names.size(); ++c) {
+            const int index = static_cast<int>(c);
+            if (index != col_kz && index != col_titel && index != col_beschreibung &&
+                index != col_eltern && !names[c].empty()) {
+                unit.weitere[names[c]] = field(index);
+            }
+        }
+        unit.zeile = line;
         if (unit.kennzeichen.empty()) {
             return InvalidArgumentError("CSV line " + std::to_string(line) + " has no kennzeichen");
         }

@@ -56,6 +56,31 @@ inline std::string BlobRef(std::string_view sha256) { return "r/" + std::string(
 inline constexpr std::string_view kUserPrefix = "u/";
 inline std::string User(std::string_view name) { return "u/" + std::string(name); }
 
+// Holds (Sperren): every hold ever placed under s/, the active ones indexed by hold (sa/, value:
+// the held object's id) and by held object (so/<objekt>/<hold>).
+inline constexpr std::string_view kSperrePrefix = "s/";
+inline std::string Sperre(std::string_view id) { return "s/" + std::string(id); }
+inline constexpr std::string_view kAktiveSperrePrefix = "sa/";
+inline std::string AktiveSperre(std::string_view sperre_id) {
+    return "sa/" + std::string(sperre_id);
+}
+inline std::string ObjektSperrePrefix(std::string_view objekt_id) {
+    return "so/" + std::string(objekt_id) + "/";
+}
+inline std::string ObjektSperre(std::string_view objekt_id, std::string_view sperre_id) {
+    return ObjektSperrePrefix(objekt_id) + std::string(sperre_id);
+}
+
+// Stubs of destroyed, transferred or deleted Akten and Vorgänge (x/<id>), listed by their
+// former parent (xc/<parent>/<id>).
+inline std::string Stub(std::string_view id) { return "x/" + std::string(id); }
+inline std::string StubChildPrefix(std::string_view parent_id) {
+    return "xc/" + std::string(parent_id) + "/";
+}
+inline std::string StubChild(std::string_view parent_id, std::string_view id) {
+    return StubChildPrefix(parent_id) + std::string(id);
+}
+
 inline constexpr std::string_view kFormat = "m/format";
 inline constexpr std::string_view kObjektSequenz = "m/objekt-sequenz";
 

@@ -5,11 +5,13 @@
 
 #include <filesystem>
 
-#include <openssl/rand.h>
-
 #include "dms/audit.h"
+#include "dms/holds.h"
 #include "dms/keys.h"
 #include "dms/media_type.h"
+#include "dms/objekt_io.h"
+#include "dms/outbox.h"
+#include "dms/uuid.h"
 #include "dms/validation.h"
 #include "storage/codec.h"
 #include "storage/log.h"
@@ -35,28 +37,11 @@ const log::Logger& Log() {
     return logger;
 }
 
-std::string NewId() {
-    unsigned char b[16];
-    RAND_bytes(b, sizeof(b));
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += kHex[b[i] >> 4];
-        out += kHex[b[i] & 15];
-    }
-    return out;
-}
+std::string NewId() { return NewUuid(); }
 
 char KindChar(Kind kind) { return static_cast<char>('0' + static_cast<int>(kind)); }
 
-std::string ChildKey(const Objekt& o) {
-    std::string sort =
-        o.kind == Kind::kAktenplaneinheit ? o.kennzeichen : storage::SortableNumber(o.sequenz);
-    return keys::Child(o.parent_id, KindChar(o.kind), sort, o.id);
-}
+std::string ChildKey(const Objekt& o) { return ChildIndexKey(o); }
 
 // The next creation sequence number. Transactions run serially, so numbers are unique and
 // follow the commit order.
@@ -71,15 +56,9 @@ Result<uint64_t> NextSequenz(storage::Txn& txn) {
     return n + 1;
 }
 
-// Loads an object through anything with Get(key) (a Txn or the store).
 template <typename Reader>
 Result<Objekt> LoadFrom(const Reader& reader, std::string_view id) {
-    if (id.empty() || id.size() > 64)
-        return NotFoundError("object '" + std::string(id) + "' not found");
-    AKTENWERK_ASSIGN_OR_RETURN(auto raw, reader.Get(keys::Objekt(id)));
-    if (!raw) return NotFoundError("object " + std::string(id) + " not found");
-    AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
-    return ObjektFromJson(j);
+    return LoadObjekt(reader, id);
 }
 
 void PutObjekt(storage::Txn& txn, const Objekt& o) {
@@ -156,6 +135,12 @@ Result<bool> DeeperThan(const storage::MetadataStore& store, const std::string& 
     return false;
 }
 
+}  // namespace
+
+Status CheckWritableInTxn(const storage::Txn& txn, const Objekt& o) {
+    return CheckWritable(txn, o);
+}
+
 Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string_view aktion,
                     uint32_t version) {
     AKTENWERK_ASSIGN_OR_RETURN(auto head, txn.Get(std::string(keys::kOutboxHead)));
@@ -171,6 +156,8 @@ Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string
     txn.Put(std::string(keys::kOutboxHead), storage::EncodeValue(seq));
     return Status::Ok();
 }
+
+namespace {
 
 Status Unknown(std::string_view field, Kind kind) {
     return InvalidArgumentError("field '" + std::string(field) + "' is not known for " +
@@ -280,6 +267,24 @@ Status CheckRequired(const Objekt& o) {
     return Status::Ok();
 }
 
+void Touch(Objekt& o, const Principal& p, int64_t now) {
+    o.revision += 1;
+    o.geaendert_von = p.name;
+    o.geaendert_am = now;
+}
+
+}  // namespace
+
+std::string ChildIndexKey(const Objekt& o) {
+    std::string sort =
+        o.kind == Kind::kAktenplaneinheit ? o.kennzeichen : storage::SortableNumber(o.sequenz);
+    return keys::Child(o.parent_id, KindChar(o.kind), sort, o.id);
+}
+
+std::string ChildPrefixOfKind(std::string_view parent_id, Kind kind) {
+    return keys::ChildPrefix(parent_id) + KindChar(kind) + "/";
+}
+
 std::string Bezeichnung(const Objekt& o) {
     switch (o.kind) {
         case Kind::kAktenplaneinheit:
@@ -290,14 +295,6 @@ std::string Bezeichnung(const Objekt& o) {
             return o.betreff;
     }
 }
-
-void Touch(Objekt& o, const Principal& p, int64_t now) {
-    o.revision += 1;
-    o.geaendert_von = p.name;
-    o.geaendert_am = now;
-}
-
-}  // namespace
 
 struct Repository::StoredBlob {
     storage::BlobInfo info;
@@ -347,8 +344,10 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
         }));
     if (removed > 0) Log().Info("recovery removed orphans", "files=" + std::to_string(removed));
 
-    return std::unique_ptr<Repository>(
+    std::unique_ptr<Repository> repo(
         new Repository(std::move(metadata), std::move(blobs), std::move(pattern), options, clock));
+    repo->data_dir_ = data_dir;
+    return repo;
 }
 
 Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
@@ -712,6 +711,7 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
                 bool deeper, DeeperThan(*metadata_, o.id, kMaxTreeDepth - target_depth - 1));
             if (deeper) return TooDeep("the contents of the moved object");
         }
+        AKTENWERK_RETURN_IF_ERROR(CheckMoveKeepsHolds(txn, o, target_id));
         const Objekt before = o;
         std::string old_bezeichnung;
         if (o.parent_id != kRootId) {
@@ -725,6 +725,10 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
         Touch(o, p, now);
         txn.Put(ChildKey(o), "");
         PutObjekt(txn, o);
+        if (hook_) {
+            AKTENWERK_RETURN_IF_ERROR(
+                hook_->OnLifecycleChange(txn, LifecycleEvent::kMoved, before, o));
+        }
         AKTENWERK_RETURN_IF_ERROR(AppendAudit(
             txn, now, p.name, o.id, "verschoben",
             {{"parent_id", before.parent_id}, {"parent_bezeichnung", old_bezeichnung}},
@@ -739,7 +743,7 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
 }
 
 Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
-                                 std::optional<CivilDate> date) {
+                                 std::optional<CivilDate> date, std::string_view grund) {
     Objekt result;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
@@ -756,6 +760,24 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
             return InvalidArgumentError("the zdA date lies before the Laufzeit began (" +
                                         o.laufzeit_beginn->ToString() + ")");
         }
+        // A zdA in an earlier year moves the due date of the retention period (it starts
+        // when the zdA's calendar year ends), so only the Registratur may enter one.
+        json nachher = {{"zda", zda.ToString()}};
+        if (zda.year < today.year) {
+            // TODO(#6): the Registrator role on the object's Aktenplaneinheit.
+            if (!p.admin) {
+                return PermissionDeniedError(
+                    "a zdA date in an earlier year (" + zda.ToString() +
+                    ") is a retroactive entry; only the Registratur may record it");
+            }
+            AKTENWERK_RETURN_IF_ERROR(CheckText("grund", grund, 2000, true, true)
+                                          .WithContext("a retroactive zdA needs a reason"));
+            nachher["nachgetragen"] = true;
+            nachher["grund"] = std::string(grund);
+        } else if (!grund.empty()) {
+            AKTENWERK_RETURN_IF_ERROR(CheckText("grund", grund, 2000, false, true));
+            nachher["grund"] = std::string(grund);
+        }
         const Objekt before = o;
         o.zda = zda;
         // The Laufzeit ends with the zdA unless it was given; reopening takes it back.
@@ -763,11 +785,16 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);
         PutObjekt(txn, o);
-        AKTENWERK_RETURN_IF_ERROR(
-            AppendAudit(txn, now, p.name, o.id, "zda",
-                        {{"laufzeit_ende",
-                          before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
-                        {{"zda", zda.ToString()}, {"laufzeit_ende", o.laufzeit_ende->ToString()}}));
+        if (hook_) {
+            AKTENWERK_RETURN_IF_ERROR(
+                hook_->OnLifecycleChange(txn, LifecycleEvent::kClosed, before, o));
+        }
+        nachher["laufzeit_ende"] = o.laufzeit_ende->ToString();
+        AKTENWERK_RETURN_IF_ERROR(AppendAudit(
+            txn, now, p.name, o.id, "zda",
+            {{"laufzeit_ende",
+              before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
+            nachher));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
         result = o;
         return Status::Ok();
@@ -791,6 +818,10 @@ Result<Objekt> Repository::Reopen(const Principal& p, std::string_view id) {
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);
         PutObjekt(txn, o);
+        if (hook_) {
+            AKTENWERK_RETURN_IF_ERROR(
+                hook_->OnLifecycleChange(txn, LifecycleEvent::kReopened, before, o));
+        }
         AKTENWERK_RETURN_IF_ERROR(AppendAudit(txn, now, p.name, o.id, "wiedereroeffnet",
                                               {{"zda", before.zda->ToString()}}, nullptr));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "wiedereroeffnet", 0));
@@ -948,8 +979,14 @@ Status Repository::AllowUnauditedRead(std::string_view dokument_id, const Status
 
 Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::string_view id,
                                                     uint64_t after, size_t limit) const {
-    AKTENWERK_RETURN_IF_ERROR(Get(p, id).status());
-    return ReadObjektAudit(*metadata_, id, after, std::clamp<size_t>(limit, 1, 1000));
+    // The audit trail outlives the record: a removed object's history stays readable.
+    Status found = Get(p, id).status();
+    if (!found.ok() && found.code() != StatusCode::kNotFound) return found;
+    AKTENWERK_ASSIGN_OR_RETURN(
+        auto entries, ReadObjektAudit(*metadata_, id, after, std::clamp<size_t>(limit, 1, 1000)));
+    // TODO(#6): check the rights of the caller on a removed object's former place.
+    if (!found.ok() && entries.empty() && after == 0) return found;
+    return entries;
 }
 
 Result<std::vector<AuditEntry>> Repository::Audit(const Principal& p, uint64_t after,

@@ -15,6 +15,8 @@
 #include "dms/aktenplan_import.h"
 #include "dms/aktenzeichen.h"
 #include "dms/clock.h"
+#include "dms/destruction.h"
+#include "dms/lifecycle_hook.h"
 #include "dms/model.h"
 #include "dms/principal.h"
 #include "dms/users.h"
@@ -109,13 +111,18 @@ class Repository {
                           uint64_t expected_revision = 0);
 
     // Moves an object under another parent of an allowed kind. Refuses moves into the
-    // object's own subtree and out of or into closed objects. An Akte keeps its Aktenzeichen;
+    // object's own subtree, out of or into closed objects, and out of the scope of a hold
+    // on an ancestor (kFailedPrecondition, reason "held"). An Akte keeps its Aktenzeichen;
     // the former place is kept in `fruehere_ablagen` and in the audit trail.
     Result<Objekt> Move(const Principal& p, std::string_view id, std::string_view new_parent_id);
 
     // zdA: closes an Akte or Vorgang on `date` (default today; not in the future, not before
-    // the Laufzeit began).
-    Result<Objekt> Close(const Principal& p, std::string_view id, std::optional<CivilDate> date);
+    // the Laufzeit began). A date in an earlier calendar year than today moves the due date
+    // of the retention period, so it is a retroactive entry (migration of legacy files): it
+    // needs an authorised user (kPermissionDenied otherwise) and a `grund` (kInvalidArgument
+    // without), and is audited as such.
+    Result<Objekt> Close(const Principal& p, std::string_view id, std::optional<CivilDate> date,
+                         std::string_view grund = {});
     // Reopens a closed Akte or Vorgang (audited). Refused inside a closed parent.
     Result<Objekt> Reopen(const Principal& p, std::string_view id);
 
@@ -145,6 +152,33 @@ class Repository {
     // entry is logged); confidential content is then refused with the storage error.
     Result<Content> OpenContent(const Principal& p, std::string_view dokument_id, uint32_t nummer);
 
+    // Deletes an object directly under the records rules, with a reason: a Dokument filed in
+    // an open Akte or Vorgang (with all its versions and Anlagen), an empty open Akte or
+    // Vorgang, or an empty Aktenplaneinheit (authorised users only). Refused with
+    // kFailedPrecondition: reason "closed" at or below a closed Akte or Vorgang (records
+    // under retention leave only through the Aussonderung), "not-empty" for an Akte, Vorgang
+    // or unit with content, "held" when a hold covers the object or anything below it. The
+    // check and the removal are one transaction; blobs no longer referenced are removed after
+    // it. Akten and Vorgänge leave a stub.
+    Result<EntfernungsBericht> Delete(const Principal& p, std::string_view id,
+                                      std::string_view grund);
+
+    // The destruction or transfer of the Aussonderung (used by the retention layer, never by
+    // an interface directly): removes `auftrag.objekt_id` and its subtree in one transaction,
+    // after the hold check and `auftrag.pruefen`, see destruction.h. Archivists only.
+    Result<EntfernungsBericht> Destroy(const Principal& p, const EntfernungsAuftrag& auftrag);
+
+    // The stub of a removed Akte or Vorgang; kNotFound when there is none.
+    Result<Stub> GetStub(const Principal& p, std::string_view id) const;
+    // The stubs of the objects removed from below `parent_id`, at most `limit`.
+    Result<std::vector<Stub>> Stubs(const Principal& p, std::string_view parent_id,
+                                    size_t limit) const;
+
+    // Registers the hook that higher layers use to keep derived state in the lifecycle
+    // changes' transactions (see lifecycle_hook.h); nullptr removes it. Call before the
+    // repository is used by other threads; `hook` must outlive the repository's use of it.
+    void SetLifecycleHook(LifecycleHook* hook) { hook_ = hook; }
+
     Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id, uint64_t after,
                                             size_t limit) const;
     // The whole audit trail; administrators only.
@@ -155,6 +189,8 @@ class Repository {
     storage::BlobStore& blobs() { return *blobs_; }
     const Clock& clock() const { return *clock_; }
     const RepositoryOptions& options() const { return options_; }
+    // The data directory given to Open.
+    const std::string& data_dir() const { return data_dir_; }
 
   private:
     struct StoredBlob;
@@ -171,6 +207,7 @@ class Repository {
                        const nlohmann::json& fields);
     Status AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt& doc,
                            const StoredBlob& blob, const NewVersion& nv, Version* out);
+    Status CheckDeletable(const storage::Txn& txn, const Principal& p, const Objekt& o) const;
 
     std::unique_ptr<storage::MetadataStore> metadata_;
     std::unique_ptr<storage::BlobStore> blobs_;
@@ -178,6 +215,8 @@ class Repository {
     AktenzeichenPattern pattern_;
     RepositoryOptions options_;
     const Clock* clock_;
+    LifecycleHook* hook_ = nullptr;
+    std::string data_dir_;
 };
 
 }  // namespace aktenwerk::dms

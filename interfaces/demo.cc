@@ -6,6 +6,8 @@
 
 #include "dms/folder_import.h"
 #include "interfaces/embedded_files.h"
+#include "retention/aktenplan_austausch.h"
+#include "retention/retention.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -13,14 +15,20 @@ namespace aktenwerk::interfaces {
 std::string_view DemoAktenplanJson() { return embedded::kDemoAktenplanJson; }
 std::string_view DemoAktenJson() { return embedded::kDemoAktenJson; }
 
-Result<size_t> LoadDemo(dms::Repository& repo) {
+Result<size_t> LoadDemo(dms::Repository& repo, retention::Retention* retention) {
     const dms::Principal system = dms::Principal::System();
     AKTENWERK_ASSIGN_OR_RETURN(
         auto existing, repo.Children(system, dms::kRootId, dms::Kind::kAktenplaneinheit, "", 1));
     if (!existing.items.empty()) return size_t{0};
 
     AKTENWERK_ASSIGN_OR_RETURN(auto units, dms::ParseAktenplanJson(DemoAktenplanJson()));
-    AKTENWERK_RETURN_IF_ERROR(repo.ImportAktenplan(system, units).status());
+    const size_t unit_count = units.size();
+    if (retention) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto plan, retention::PlanMitRegeln(std::move(units)));
+        AKTENWERK_RETURN_IF_ERROR(retention->aktenplan().Import(system, plan).status());
+    } else {
+        AKTENWERK_RETURN_IF_ERROR(repo.ImportAktenplan(system, units).status());
+    }
 
     auto akten = nlohmann::json::parse(DemoAktenJson(), nullptr, false);
     if (akten.is_discarded() || !akten.contains("akten")) {
@@ -54,9 +62,16 @@ Result<size_t> LoadDemo(dms::Repository& repo) {
                         .status());
             }
         }
+        // Legacy files closed years ago, entered as a migration would.
+        if (a.contains("zda")) {
+            AKTENWERK_RETURN_IF_ERROR(repo.Close(system, akte.id,
+                                                 dms::CivilDate::Parse(a.value("zda", "")),
+                                                 "Altbestand (Demo)")
+                                          .status());
+        }
     }
     log::Logger("dms").Info("demo data loaded", "akten=" + std::to_string(created) +
-                                                    " einheiten=" + std::to_string(units.size()));
+                                                    " einheiten=" + std::to_string(unit_count));
     return created;
 }
 

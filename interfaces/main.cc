@@ -22,6 +22,7 @@
 #include "interfaces/demo.h"
 #include "interfaces/http_server.h"
 #include "interfaces/rest_api.h"
+#include "retention/retention.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -39,6 +40,9 @@ usage:
       --max-inhalt limits one version's content (default 8G); --reserve is the free
       space kept back for reads and deletions on a full disk (default 64M). BYTES may
       end in K, M or G.
+      [--behoerdenkennung PRAEFIX:SCHLUESSEL] [--behoerde NAME] [--archiv NAME]
+      name the agency (as the state archive knows it) and the archive in the xdomea
+      messages of the Aussonderung; a request may name them instead.
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
@@ -208,10 +212,37 @@ Result<HttpServerOptions> ListenOptions(const std::string& listen) {
     return options;
 }
 
+// The agency and archive of the xdomea messages, from --behoerdenkennung PRAEFIX:SCHLUESSEL,
+// --behoerde and --archiv; the demo has a made-up agency of its own.
+Result<retention::AussonderungOptions> AussonderungOptionsFrom(const Args& args,
+                                                               const std::string& data_dir) {
+    retention::AussonderungOptions options;
+    options.arbeitsverzeichnis = data_dir + "/aussonderung";
+    options.produkt_version = AKTENWERK_VERSION;
+    char host[256] = {};
+    if (::gethostname(host, sizeof(host) - 1) == 0) options.instanz_id = host;
+    if (args.Has("demo")) {
+        options.absender = {"psw", "000000000000", "Stadt Musterstadt (Demo)", "Registratur"};
+        options.empfaenger = {"", "", "Landesarchiv Musterland (Demo)", ""};
+    }
+    if (args.Has("behoerdenkennung")) {
+        const std::string kennung = args.Get("behoerdenkennung");
+        const size_t colon = kennung.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == kennung.size()) {
+            return InvalidArgumentError("--behoerdenkennung must be PRAEFIX:SCHLUESSEL");
+        }
+        options.absender.praefix = kennung.substr(0, colon);
+        options.absender.behoerdenschluessel = kennung.substr(colon + 1);
+    }
+    if (args.Has("behoerde")) options.absender.institution = args.Get("behoerde");
+    if (args.Has("archiv")) options.empfaenger.institution = args.Get("archiv");
+    return options;
+}
+
 int Serve(int argc, char** argv) {
-    auto parsed =
-        ParseArgs(argc, argv, 2, {"demo"},
-                  {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve"});
+    auto parsed = ParseArgs(argc, argv, 2, {"demo"},
+                            {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt",
+                             "reserve", "behoerdenkennung", "behoerde", "archiv"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
@@ -234,8 +265,12 @@ int Serve(int argc, char** argv) {
     auto repo = OpenRepository(args, &clock);
     if (!repo.ok()) return Fail(repo.status().ToString());
     if (Status s = EnsureAdmin(**repo); !s.ok()) return Fail(s.ToString());
+    auto aussonderung_options = AussonderungOptionsFrom(args, args.Get("data"));
+    if (!aussonderung_options.ok()) return Fail(aussonderung_options.status().message());
+    auto retention = retention::Retention::Open(repo->get(), *aussonderung_options);
+    if (!retention.ok()) return Fail("retention: " + retention.status().ToString());
     if (args.Has("demo")) {
-        auto loaded = LoadDemo(**repo);
+        auto loaded = LoadDemo(**repo, retention->get());
         if (!loaded.ok()) return Fail("demo data: " + loaded.status().ToString());
     }
 
@@ -243,7 +278,7 @@ int Serve(int argc, char** argv) {
     if (!search.ok()) return Fail(search.status().ToString());
     if (Status s = (*search)->Start(); !s.ok()) return Fail(s.ToString());
 
-    RestApi api(repo->get(), RestApiOptions{});
+    RestApi api(repo->get(), RestApiOptions{}, retention->get());
     api.SetSearch(search->get());
     HttpServer server(*listen, [&api](Request& req) { return api.Handle(req); });
     if (Status s = server.Start(); !s.ok()) return Fail(s.message());
@@ -258,6 +293,7 @@ int Serve(int argc, char** argv) {
     server.Stop();
     (*search)->Stop();
     search->reset();
+    retention->reset();
     repo->reset();
     Log().Info("server stopped");
     return 0;

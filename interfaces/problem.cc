@@ -12,7 +12,8 @@ int HttpStatusFor(const Status& s) {
         case StatusCode::kOk:
             return 200;
         case StatusCode::kNotFound:
-            return 404;
+            // A record removed by the Aussonderung or deleted: its stub says when and how.
+            return s.reason() == "ausgesondert" ? 410 : 404;
         case StatusCode::kAlreadyExists:
             return 409;
         case StatusCode::kInvalidArgument:
@@ -49,6 +50,8 @@ std::string_view StatusTitle(int status) {
             return "Not found";
         case 405:
             return "Method not allowed";
+        case 410:
+            return "Gone";
         case 409:
             return "Conflict with the current state";
         case 412:

@@ -16,6 +16,10 @@
 #include "interfaces/multipart.h"
 #include "interfaces/problem.h"
 #include "interfaces/search_api.h"
+#include "interfaces/rest_support.h"
+#include "interfaces/retention_api.h"
+#include "retention/aktenplan_austausch.h"
+#include "retention/retention.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -30,6 +34,8 @@ const log::Logger& Log() {
     static const log::Logger logger("http");
     return logger;
 }
+
+}  // namespace
 
 Response JsonResponse(int status, const json& body) {
     Response res;
@@ -65,7 +71,7 @@ Response Problem(int status, std::string type, std::string detail, const Request
 
 // Refuses nesting deeper than kMaxJsonDepth before the parser sees it, so that a nesting bomb
 // cannot exhaust the stack.
-bool NestingWithinLimit(std::string_view text) {
+static bool NestingWithinLimit(std::string_view text) {
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < text.size(); ++i) {
@@ -97,6 +103,8 @@ Result<json> ParseJson(std::string_view text) {
     }
     return j;
 }
+
+namespace {
 
 std::string_view CollectionOf(Kind kind) {
     switch (kind) {
@@ -310,8 +318,27 @@ struct RestApi::Call {
     const std::string& id() const { return params.at(0); }
 };
 
-RestApi::RestApi(dms::Repository* repo, RestApiOptions options)
-    : repo_(repo), options_(std::move(options)), started_(std::chrono::steady_clock::now()) {
+RestApi::RestApi(dms::Repository* repo, RestApiOptions options, retention::Retention* retention)
+    : repo_(repo),
+      options_(std::move(options)),
+      retention_(retention),
+      started_(std::chrono::steady_clock::now()) {
+    if (!retention_) {
+        retention::AussonderungOptions defaults;
+        defaults.arbeitsverzeichnis = repo_->data_dir() + "/aussonderung";
+        auto opened = retention::Retention::Open(repo_, defaults);
+        if (opened.ok()) {
+            owned_retention_ = std::move(opened).value();
+            retention_ = owned_retention_.get();
+        } else {
+            Log().Error("retention services unavailable",
+                        "error=" + log::Quote(opened.status().ToString()));
+        }
+    }
+    if (retention_) {
+        retention_api_ = std::make_unique<RetentionApi>(
+            repo_, retention_, options_.json_body_limit, options_.xdomea_body_limit);
+    }
     AddRoutes();
 }
 
@@ -363,6 +390,16 @@ void RestApi::AddRoutes() {
     Add("POST", "/api/v1/benutzer", &RestApi::CreateUser);
     Add("GET", "/api/v1/benutzer", &RestApi::ListUsers);
     Add("GET", "/api/v1/suche", &RestApi::Search);
+
+    if (retention_api_) {
+        for (const auto& route : retention_api_->Routes()) {
+            Add(route.method, route.pattern, &RestApi::RetentionRoute);
+        }
+    }
+}
+
+Response RestApi::RetentionRoute(Call& c) {
+    return retention_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);
 }
 
 std::vector<RouteInfo> RestApi::Routes() const {
@@ -566,16 +603,29 @@ Response RestApi::ImportAktenplan(Call& c) {
     if (!dms::IsValidUtf8(*text)) {
         return Problem(InvalidArgumentError("the plan must be UTF-8 text"), c.req);
     }
-    if (!csv && !NestingWithinLimit(*text)) {
+    if (!csv && type.find("xml") == std::string::npos && !NestingWithinLimit(*text)) {
         return Problem(
             InvalidArgumentError("the JSON is nested deeper than 32 levels", "malformed-json"),
             c.req);
     }
-    auto units = csv ? dms::ParseAktenplanCsv(*text) : dms::ParseAktenplanJson(*text);
-    if (!units.ok()) return Problem(units.status(), c.req);
-    auto report = repo_->ImportAktenplan(c.principal, *units);
+    // The plan comes with its retention rules (CSV columns, JSON fields or an xdomea 0301);
+    // every rule is checked before anything is imported.
+    const bool xml = type.find("xml") != std::string::npos || c.req.Query("format") == "xdomea";
+    Result<std::vector<retention::PlanEintrag>> plan = InternalError("not parsed");
+    if (xml) {
+        plan = retention::ParseAktenplan0301(*text);
+    } else {
+        auto units = csv ? dms::ParseAktenplanCsv(*text) : dms::ParseAktenplanJson(*text);
+        if (!units.ok()) return Problem(units.status(), c.req);
+        plan = retention::PlanMitRegeln(std::move(units).value());
+    }
+    if (!plan.ok()) return Problem(plan.status(), c.req);
+    if (!retention_) return Problem(UnavailableError("retention services unavailable"), c.req);
+    auto report = retention_->aktenplan().Import(c.principal, *plan);
     if (!report.ok()) return Problem(report.status(), c.req);
-    return JsonResponse(200, {{"angelegt", report->angelegt}, {"vorhanden", report->vorhanden}});
+    return JsonResponse(200, {{"angelegt", report->angelegt},
+                              {"vorhanden", report->vorhanden},
+                              {"regeln", report->regeln}});
 }
 
 namespace {
@@ -858,10 +908,15 @@ Response RestApi::CloseTyped(Call& c) {
     auto text = c.req.ReadBody(options_.json_body_limit);
     if (!text.ok()) return Problem(text.status(), c.req);
     std::optional<dms::CivilDate> date;
+    std::string grund;
     if (!text->empty()) {
         auto body = ParseJson(*text);
         if (!body.ok()) return Problem(body.status(), c.req);
         if (!body->is_object()) return Problem(InvalidArgumentError("expected an object"), c.req);
+        if (auto it = body->find("grund"); it != body->end() && !it->is_null()) {
+            if (!it->is_string()) return Problem(InvalidArgumentError("grund must be text"), c.req);
+            grund = it->get<std::string>();
+        }
         if (auto it = body->find("datum"); it != body->end() && !it->is_null()) {
             if (it->is_string()) date = dms::CivilDate::Parse(it->get<std::string>());
             if (!date) {
@@ -870,7 +925,7 @@ Response RestApi::CloseTyped(Call& c) {
             }
         }
     }
-    auto closed = repo_->Close(c.principal, c.id(), date);
+    auto closed = repo_->Close(c.principal, c.id(), date, grund);
     if (!closed.ok()) return Problem(closed.status(), c.req);
     return ObjektResponse(200, *closed);
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,11 +15,18 @@
 #include "dms/search_indexer.h"
 #include "interfaces/http_message.h"
 
+namespace aktenwerk::retention {
+class Retention;
+}
+
 namespace aktenwerk::interfaces {
+
+class RetentionApi;
 
 struct RestApiOptions {
     size_t json_body_limit = 1 << 20;     // bodies of JSON requests
-    size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV or JSON)
+    size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV, JSON or xdomea 0301)
+    size_t xdomea_body_limit = 64 << 20;  // xdomea messages from the archive (ZIP or XML)
     std::string realm = "Aktenwerk";
 };
 
@@ -32,7 +40,10 @@ struct RouteInfo {
 // Thread-safe: Handle may run on many connection threads at once.
 class RestApi {
   public:
-    RestApi(dms::Repository* repo, RestApiOptions options);
+    // `retention` serves holds, rules and the Aussonderung; when null, the API makes and owns
+    // one over `repo` (its files go below the repository's data directory).
+    RestApi(dms::Repository* repo, RestApiOptions options,
+            retention::Retention* retention = nullptr);
     ~RestApi();
 
     // Serves /api/v1/suche and the index metrics from `search` (which must outlive the API);
@@ -86,12 +97,17 @@ class RestApi {
     Response CreateUser(Call& c);
     Response ListUsers(Call& c);
     Response Search(Call& c);
+    // The routes of retention_api.cc (holds, rules, deletion, Aussonderung) go through here.
+    Response RetentionRoute(Call& c);
 
     Result<dms::Objekt> LoadTyped(Call& c);
 
     dms::Repository* repo_;
     const dms::SearchIndexer* search_ = nullptr;
     RestApiOptions options_;
+    std::unique_ptr<retention::Retention> owned_retention_;
+    retention::Retention* retention_;
+    std::unique_ptr<RetentionApi> retention_api_;
     std::vector<Route> routes_;
     std::chrono::steady_clock::time_point started_;
 

@@ -68,6 +68,70 @@ Result<std::optional<std::string>> Txn::Get(const std::string& key) const {
     return std::optional<std::string>(std::move(value));
 }
 
+std::pair<Overlay::Entries::const_iterator, Overlay::Entries::const_iterator> Overlay::Range(
+    std::string_view prefix, std::string_view start_after) const {
+    const std::string end = PrefixEnd(prefix);
+    auto last = end.empty() ? entries_.end() : entries_.lower_bound(end);
+    auto first = start_after > prefix ? entries_.upper_bound(std::string(start_after))
+                                      : entries_.lower_bound(std::string(prefix));
+    if (first == entries_.end() || (!end.empty() && first->first >= end)) first = last;
+    return {first, last};
+}
+
+// A three-way merge in key order of the committed keys and the two overlays; for equal keys
+// the transaction's own write wins over the group's, and both over the committed value.
+Status Txn::Scan(std::string_view prefix, std::string_view start_after,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    const bool after = start_after > prefix;
+    it->Seek(after ? leveldb::Slice(start_after.data(), start_after.size())
+                   : leveldb::Slice(prefix.data(), prefix.size()));
+    if (after && it->Valid() &&
+        std::string_view(it->key().data(), it->key().size()) == start_after) {
+        it->Next();
+    }
+    auto [g, g_end] = group_->Range(prefix, start_after);
+    auto [o, o_end] = own_.Range(prefix, start_after);
+    auto db_valid = [&] {
+        return it->Valid() && it->key().starts_with(leveldb::Slice(prefix.data(), prefix.size()));
+    };
+    while (true) {
+        const bool has_db = db_valid();
+        if (!has_db && g == g_end && o == o_end) break;
+        // The smallest key among the three heads.
+        std::string key;
+        bool have = false;
+        auto consider = [&](std::string_view k) {
+            if (!have || k < key) {
+                key = std::string(k);
+                have = true;
+            }
+        };
+        if (has_db) consider(std::string_view(it->key().data(), it->key().size()));
+        if (g != g_end) consider(g->first);
+        if (o != o_end) consider(o->first);
+
+        std::optional<std::string> value;
+        bool decided = false;
+        if (o != o_end && o->first == key) {
+            value = o->second;
+            decided = true;
+            ++o;
+        }
+        if (g != g_end && g->first == key) {
+            if (!decided) value = g->second;
+            decided = true;
+            ++g;
+        }
+        if (has_db && std::string_view(it->key().data(), it->key().size()) == key) {
+            if (!decided) value = it->value().ToString();
+            it->Next();
+        }
+        if (value && !fn(key, *value)) break;
+    }
+    return FromLevelDb(it->status(), "scan in transaction");
+}
+
 void Txn::Put(std::string key, std::string value) {
     own_.Put(key, value);
     writes_.emplace_back(std::move(key), std::move(value));

@@ -39,8 +39,14 @@ class Overlay {
     void Delete(const std::string& key) { entries_[key] = std::nullopt; }
     void Clear() { entries_.clear(); }
 
+    // The staged entries whose key starts with `prefix` and is greater than `start_after`, in
+    // key order (deletes included, as nullopt).
+    using Entries = std::map<std::string, std::optional<std::string>>;
+    std::pair<Entries::const_iterator, Entries::const_iterator> Range(
+        std::string_view prefix, std::string_view start_after) const;
+
   private:
-    std::map<std::string, std::optional<std::string>> entries_;
+    Entries entries_;
 };
 
 // The view and write set of one transaction. Only valid inside its TxnFn.
@@ -55,6 +61,15 @@ class Txn {
 
     void Put(std::string key, std::string value);
     void Delete(std::string key);
+
+    // Calls `fn(key, value)` for the keys starting with `prefix` and greater than
+    // `start_after` (empty: from the first), in key order, until it returns false: the
+    // committed keys merged with this transaction's own writes and those of earlier
+    // transactions in the same group, so that a check of "the children of X" inside a
+    // transaction sees exactly what its writes will be applied to. The values passed are valid
+    // only during the call; `fn` must not write through this Txn.
+    Status Scan(std::string_view prefix, std::string_view start_after,
+                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
     // Called after this transaction's writes are durable, on the thread that called Commit,
     // in the order registered. Not called when the commit fails.

@@ -434,8 +434,8 @@ TEST_F(BadInputTest, UnknownRoutesAndWrongMethods) {
                          "not-found"},
                     });
     RunTable(api(), {
-                        {"DELETE an Akte",
-                         {"DELETE", "/api/v1/akten/" + open_.akte_id, {}, {}, {}},
+                        {"PUT an Akte",
+                         {"PUT", "/api/v1/akten/" + open_.akte_id, {}, "{}", {}},
                          405,
                          "method-not-allowed"},
                         {"PUT the Aktenplan",
@@ -445,7 +445,7 @@ TEST_F(BadInputTest, UnknownRoutesAndWrongMethods) {
                         {"POST to content", Raw("/api/v1/dokumente/" + dokument_ + "/inhalt"), 405,
                          "method-not-allowed"},
                     });
-    auto res = api().Send({"DELETE", "/api/v1/akten/" + open_.akte_id, {}, {}, {}});
+    auto res = api().Send({"PUT", "/api/v1/akten/" + open_.akte_id, {}, "{}", {}});
     EXPECT_NE(res.Header("Allow").find("GET"), std::string::npos) << res.Describe();
 }
 
@@ -640,7 +640,8 @@ TEST_F(HttpProtocolTest, HeadIsAnsweredWhereverGetIsAndOptionsListsTheMethods) {
     EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
     EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << "HEAD must carry no body";
     EXPECT_EQ(options.rfind("HTTP/1.1 204", 0), 0u) << options;
-    EXPECT_NE(options.find("Allow: GET, HEAD, PATCH, OPTIONS"), std::string::npos) << options;
+    EXPECT_NE(options.find("Allow: GET, HEAD, PATCH, DELETE, OPTIONS"), std::string::npos)
+        << options;
 }
 
 TEST_F(HttpProtocolTest, AbsoluteFormTargetsAreServedAndEncodedSlashesRefused) {

@@ -387,7 +387,7 @@ TEST_F(OpenApiTest, UnknownPathIsANotFoundProblem) {
 }
 
 TEST_F(OpenApiTest, WrongMethodIsNotAllowedAndAllowListsTheDocumentedMethods) {
-    Response res = Send("DELETE", "/api/v1/akten/x");
+    Response res = Send("PUT", "/api/v1/akten/x");
 
     EXPECT_EQ(res.status, 405);
     ExpectProblem(res, "method-not-allowed");
@@ -481,6 +481,92 @@ TEST_F(OpenApiTest, RecordsAnswersUseDocumentedStatusesAndFields) {
     Response audit =
         Send("GET", "/api/v1/audit", {{"Authorization", BasicAuth("leser", "leser-passwort")}});
     ExpectAnswer(audit, 403, "/api/v1/audit", "GET");
+}
+
+// Holds, retention rules, deletion and the Aussonderung: statuses and fields as documented.
+TEST_F(OpenApiTest, RetentionAnswersUseDocumentedStatusesAndFields) {
+    CreateUsers();
+    const Headers json_type = Admin({{"Content-Type", "application/json"}});
+    const std::string unit_id = json::parse(Send("POST", "/api/v1/aktenplan/einheiten", json_type,
+                                                 R"({"kennzeichen": "32", "titel": "Ordnung"})")
+                                                .body)
+                                    .value("id", "");
+    Response rule = Send("PUT", "/api/v1/aktenplan/einheiten/" + unit_id + "/aufbewahrung",
+                         json_type, R"({"frist_jahre": 10, "aussonderungsart": "V"})");
+    ExpectAnswer(rule, 200, "/api/v1/aktenplan/einheiten/{id}/aufbewahrung", "PUT");
+    ExpectMatchesSchema(json::parse(rule.body), "Aufbewahrung");
+
+    const std::string akte_id =
+        json::parse(Send("POST", "/api/v1/akten", json_type,
+                         R"({"parent_id": ")" + unit_id +
+                             R"(", "betreff": "Altakte", "laufzeit_beginn": "2010-01-04"})")
+                        .body)
+            .value("id", "");
+    Response late =
+        Send("POST", "/api/v1/akten/" + akte_id + "/zda", json_type, R"({"datum": "2012-05-02"})");
+    ExpectAnswer(late, 400, "/api/v1/akten/{id}/zda", "POST");
+    Response closed = Send("POST", "/api/v1/akten/" + akte_id + "/zda", json_type,
+                           R"({"datum": "2012-05-02", "grund": "Altbestand"})");
+    ExpectAnswer(closed, 200, "/api/v1/akten/{id}/zda", "POST");
+    Response aufbewahrung = Send("GET", "/api/v1/akten/" + akte_id + "/aufbewahrung", Admin());
+    ExpectAnswer(aufbewahrung, 200, "/api/v1/akten/{id}/aufbewahrung", "GET");
+    const json a = json::parse(aufbewahrung.body);
+    ExpectMatchesSchema(a["faelligkeit"], "Faelligkeit");
+    EXPECT_EQ(a["faelligkeit"]["faellig_ab"], "2023-01-01");
+    Response due = Send("GET", "/api/v1/aktenplan/einheiten/" + unit_id + "/faellig", Admin());
+    ExpectAnswer(due, 200, "/api/v1/aktenplan/einheiten/{id}/faellig", "GET");
+    ExpectMatchesSchema(json::parse(due.body), "FaelligkeitListe");
+    EXPECT_EQ(json::parse(due.body)["faellig"].size(), 1u);
+
+    Response hold = Send("POST", "/api/v1/sperren", json_type,
+                         R"({"objekt_id": ")" + akte_id +
+                             R"(", "grund": "Klage", "anordnende_stelle": "VG Musterstadt"})");
+    ExpectAnswer(hold, 201, "/api/v1/sperren", "POST");
+    ExpectMatchesSchema(json::parse(hold.body), "Sperre");
+    Response holds = Send("GET", "/api/v1/sperren?wirksam_fuer=" + akte_id, Admin());
+    ExpectAnswer(holds, 200, "/api/v1/sperren", "GET");
+    ExpectMatchesSchema(json::parse(holds.body), "SperreListe");
+    Response held = Send("DELETE", "/api/v1/akten/" + akte_id + "?grund=weg", Admin());
+    ExpectAnswer(held, 409, "/api/v1/akten/{id}", "DELETE");
+    Response released =
+        Send("POST", "/api/v1/sperren/" + json::parse(hold.body).value("id", "") + "/aufheben",
+             json_type, R"({"grund": "Klage zurückgenommen"})");
+    ExpectAnswer(released, 200, "/api/v1/sperren/{id}/aufheben", "POST");
+
+    Response run = Send("POST", "/api/v1/aussonderungen", json_type,
+                        R"({"einheit_id": ")" + unit_id +
+                            R"(", "absender": {"praefix": "psw", "behoerdenschluessel": "0731"}})");
+    ExpectAnswer(run, 201, "/api/v1/aussonderungen", "POST");
+    ExpectMatchesSchema(json::parse(run.body), "Aussonderung");
+    const std::string run_id = json::parse(run.body).value("id", "");
+    Response objekte = Send("GET", "/api/v1/aussonderungen/" + run_id + "/objekte", Admin());
+    ExpectAnswer(objekte, 200, "/api/v1/aussonderungen/{id}/objekte", "GET");
+    const json objekte_json = json::parse(objekte.body);
+    for (const auto& o : objekte_json["objekte"]) {
+        ExpectMatchesSchema(o, "AussonderungsObjekt");
+    }
+    Response early = Send("POST", "/api/v1/aussonderungen/" + run_id + "/abgeben", Admin());
+    ExpectAnswer(early, 409, "/api/v1/aussonderungen/{id}/abgeben", "POST");
+    ExpectProblem(early, "not-appraised");
+
+    const std::string mistake_id =
+        json::parse(Send("POST", "/api/v1/akten", json_type,
+                         R"({"parent_id": ")" + unit_id + R"(", "betreff": "Doppelt"})")
+                        .body)
+            .value("id", "");
+    Response deleted =
+        Send("DELETE", "/api/v1/akten/" + mistake_id + "?grund=Doppelanlage", Admin());
+    ExpectAnswer(deleted, 200, "/api/v1/akten/{id}", "DELETE");
+    ExpectMatchesSchema(json::parse(deleted.body), "Entfernungsbericht");
+    Response gone = Send("GET", "/api/v1/akten/" + mistake_id, Admin());
+    ExpectAnswer(gone, 410, "/api/v1/akten/{id}", "GET");
+    ExpectProblem(gone, "ausgesondert");
+    Response stub = Send("GET", "/api/v1/ausgesondert/" + mistake_id, Admin());
+    ExpectAnswer(stub, 200, "/api/v1/ausgesondert/{id}", "GET");
+    ExpectMatchesSchema(json::parse(stub.body), "Stub");
+    Response csv = Send("GET", "/api/v1/aktenplan/export?format=csv", Admin());
+    ExpectAnswer(csv, 200, "/api/v1/aktenplan/export", "GET");
+    EXPECT_NE(csv.body.find("32;Ordnung;;;10;V"), std::string::npos) << csv.body;
 }
 
 }  // namespace
