@@ -20,7 +20,7 @@ namespace {
 // A pool of libmagic handles of one kind. Handles are not thread-safe and loading the
 // database costs milliseconds, so each is loaded once and lent to one caller at a time.
 class MagicPool {
-public:
+  public:
     explicit MagicPool(int flags) : flags_(flags) {}
     ~MagicPool() {
         for (magic_t m : free_) magic_close(m);
@@ -49,7 +49,7 @@ public:
         free_.push_back(m);
     }
 
-private:
+  private:
     int flags_;
     std::mutex mu_;
     std::vector<magic_t> free_;  // guarded by mu_
@@ -67,14 +67,14 @@ MagicPool& BuiltinPool() {
 
 // Borrows a handle for one call.
 class Borrowed {
-public:
+  public:
     explicit Borrowed(MagicPool& pool) : pool_(pool), m_(pool.Acquire()) {}
     ~Borrowed() { pool_.Release(m_); }
     Borrowed(const Borrowed&) = delete;
     Borrowed& operator=(const Borrowed&) = delete;
     magic_t get() const { return m_; }
 
-private:
+  private:
     MagicPool& pool_;
     magic_t m_;
 };

@@ -1,17 +1,20 @@
-// Stored users and password checks. Passwords are kept only as salted PBKDF2-HMAC-SHA256
+// Stored users, groups and password checks. Passwords are kept only as salted PBKDF2-HMAC-SHA256
 // hashes; a short-lived in-memory cache of successful checks keeps HTTP Basic
 // authentication from paying the slow hash on every request.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "dms/clock.h"
+#include "dms/login_throttle.h"
 #include "dms/principal.h"
 #include "storage/metadata_store.h"
 
@@ -20,7 +23,23 @@ namespace aktenwerk::dms {
 struct UserInfo {
     std::string name;
     bool admin = false;
+    bool aktiv = true;
+    std::vector<std::string> gruppen;
     int64_t erstellt_am = 0;
+};
+
+struct GroupInfo {
+    std::string name;
+    std::string beschreibung;
+    int64_t erstellt_am = 0;
+};
+
+// Changes to a user; fields left empty stay as they are.
+struct UserUpdate {
+    std::optional<std::string> passwort;
+    std::optional<bool> admin;
+    std::optional<bool> aktiv;  // a user who is not aktiv cannot log in (users are never deleted)
+    std::optional<std::vector<std::string>> gruppen;
 };
 
 // Thread-safe.
@@ -39,19 +58,45 @@ class UserStore {
     // Replaces the password of an existing user.
     Status SetPassword(const Principal& actor, std::string_view name, std::string_view password);
 
-    // Checks a name and password. kUnauthenticated for an unknown name or a wrong password
-    // (the same answer for both, and the same work: an unknown name is hashed too).
-    Result<Principal> Authenticate(std::string_view name, std::string_view password);
+    // Changes a user (administrators only; audited). kNotFound for an unknown user or group.
+    Status Update(const Principal& actor, std::string_view name, const UserUpdate& update);
+
+    // Checks a name and password from `address`. kUnauthenticated for an unknown name, a
+    // wrong password or an inactive user (the same answer for all, and the same work: an
+    // unknown name is hashed too). kResourceExhausted (reason "too-many-attempts") while
+    // the account or the address is throttled; the password is then not checked.
+    Result<Principal> Authenticate(std::string_view name, std::string_view password,
+                                   std::string_view address = "");
+
+    // The principal of an existing, active user, for identities vouched for by a trusted
+    // reverse proxy. kUnauthenticated otherwise.
+    Result<Principal> Lookup(std::string_view name);
+
+    // Milliseconds until `account` may try again from `address` (0: now).
+    int64_t RetryAfterMillis(std::string_view account, std::string_view address) const;
 
     Result<std::vector<UserInfo>> List() const;
+    Result<UserInfo> Get(std::string_view name) const;
     bool Empty() const;
+
+    // Creates a group (administrators only; audited). Groups receive roles like users.
+    Status CreateGroup(const Principal& actor, std::string_view name,
+                       std::string_view beschreibung);
+    Result<std::vector<GroupInfo>> ListGroups() const;
+
+    // Called after every change of a user or group (outside any lock), so that caches of
+    // rights can be cleared. Set once, before the store is shared.
+    void SetChangeListener(std::function<void()> listener) { listener_ = std::move(listener); }
 
   private:
     Status Store(const Principal& actor, std::string_view name, std::string_view password,
                  bool admin, bool create);
+    void Changed();
 
     storage::MetadataStore* store_;
     const Clock* clock_;
+    LoginThrottle throttle_;
+    std::function<void()> listener_;
     std::string cache_key_;  // random per process; cached entries are keyed by HMAC with it
 
     struct CacheEntry {
