@@ -244,9 +244,11 @@ Result<Principal> UserStore::Authenticate(std::string_view name, std::string_vie
     }
     // After the cache: a user who logged in with the right password a moment ago keeps
     // working while someone else's guessing has the account throttled.
-    if (throttle_.WaitMillis(name, address) > 0) {
-        return ResourceExhaustedError("too many failed logins; wait before trying again",
-                                      "too-many-attempts");
+    if (int64_t wait = throttle_.WaitMillis(name, address); wait > 0) {
+        return ResourceExhaustedError(
+            "too many failed logins; wait before trying again (retry in " + std::to_string(wait) +
+                " ms)",
+            "too-many-attempts");
     }
 
     auto raw = store_->Get(keys::User(name));

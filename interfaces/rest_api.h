@@ -12,6 +12,7 @@
 
 #include "dms/repository.h"
 #include "interfaces/http_message.h"
+#include "interfaces/rate_limiter.h"
 
 namespace aktenwerk::interfaces {
 
@@ -19,6 +20,12 @@ struct RestApiOptions {
     size_t json_body_limit = 1 << 20;     // bodies of JSON requests
     size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV or JSON)
     std::string realm = "Aktenwerk";
+    // Single sign-on through a reverse proxy: the name of the header that carries the user
+    // name the proxy has authenticated (e.g. "X-Remote-User"). Off when empty. The header
+    // is believed only from the addresses in `trusted_proxies` (exact peer addresses); from
+    // anywhere else it is ignored. The proxy must overwrite the header on every request.
+    std::string proxy_header;
+    std::vector<std::string> trusted_proxies;
 };
 
 // One entry of the route table: "GET", "/api/v1/akten/{id}".
@@ -78,6 +85,19 @@ class RestApi {
     Response GetAudit(Call& c);
     Response CreateUser(Call& c);
     Response ListUsers(Call& c);
+    // Users, groups, grants and tokens (issue #6).
+    Response GetUser(Call& c);
+    Response UpdateUser(Call& c);
+    Response CreateGroup(Call& c);
+    Response ListGroups(Call& c);
+    Response ListGrants(Call& c);
+    Response PutGrant(Call& c);
+    Response DeleteGrant(Call& c);
+    Response GetOwnRights(Call& c);
+    Response CreateToken(Call& c);
+    Response ListTokens(Call& c);
+    Response RevokeToken(Call& c);
+    Result<dms::Principal> AuthenticateToken(const Request& req, std::string_view token);
 
     Result<dms::Objekt> LoadTyped(Call& c);
 
@@ -89,6 +109,8 @@ class RestApi {
     std::mutex metrics_mu_;
     std::map<std::pair<std::string, int>, uint64_t> request_counts_;  // guarded by metrics_mu_
     std::atomic<uint64_t> failed_logins_{0};
+    std::atomic<uint64_t> throttled_{0};
+    RateLimiter token_limiter_;
 };
 
 }  // namespace aktenwerk::interfaces
