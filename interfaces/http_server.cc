@@ -624,7 +624,10 @@ void HttpServer::Impl::Serve(Connection* conn) {
 
 template <typename Stream>
 bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
-    beast::flat_buffer buffer(8192);
+    // No limit on the buffer itself: the parser's header limit bounds what a header may
+    // take, and a body is never buffered whole.
+    beast::flat_buffer buffer;
+    buffer.reserve(8192);
     bool unread_body = false;
     while (true) {
         RequestParser parser;
@@ -642,7 +645,8 @@ bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
             break;
         }
         if (ec) {
-            const bool too_large = ec == http::error::header_limit;
+            const bool too_large =
+                ec == http::error::header_limit || ec == http::error::buffer_overflow;
             Response res =
                 too_large
                     ? ServerProblem(431, "header-too-large", "the request header is too large")

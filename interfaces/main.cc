@@ -32,6 +32,7 @@ usage:
   aktenwerk serve --data DIR [--listen HOST:PORT] [--demo] [--log-level LEVEL]
                   [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES] [--reserve BYTES]
                   [--tls-cert FILE --tls-key FILE] [--max-verbindungen N]
+                  [--header-timeout SECONDS]
                   [--proxy-header NAME --proxy-von ADDR,ADDR]
       Runs the server. Default listen address 127.0.0.1:8080. On first start with an
       empty data directory the user 'admin' is created with the password from
@@ -42,6 +43,8 @@ usage:
       end in K, M or G. With --tls-cert and --tls-key (PEM) it speaks only HTTPS (TLS 1.2
       and 1.3). --proxy-header names a header with the user name that a reverse proxy at
       one of the --proxy-von addresses has authenticated (single sign-on); off by default.
+      --max-verbindungen caps open connections (default 512); --header-timeout is the time
+      a request header may take to arrive, and the idle time of a connection (default 30).
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
@@ -242,10 +245,10 @@ std::optional<bool> ParseBool(const std::string& text) {
 }
 
 int Serve(int argc, char** argv) {
-    auto parsed =
-        ParseArgs(argc, argv, 2, {"demo"},
-                  {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve",
-                   "tls-cert", "tls-key", "proxy-header", "proxy-von", "max-verbindungen"});
+    auto parsed = ParseArgs(
+        argc, argv, 2, {"demo"},
+        {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve", "tls-cert",
+         "tls-key", "proxy-header", "proxy-von", "max-verbindungen", "header-timeout"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
@@ -279,6 +282,11 @@ int Serve(int argc, char** argv) {
         auto n = ParseBytes(args.Get("max-verbindungen"));
         if (!n || *n == 0 || *n > 100'000) return Fail("--max-verbindungen must be 1 to 100000");
         listen->max_connections = static_cast<size_t>(*n);
+    }
+    if (args.Has("header-timeout")) {
+        auto n = ParseBytes(args.Get("header-timeout"));
+        if (!n || *n == 0 || *n > 3600) return Fail("--header-timeout must be 1 to 3600 seconds");
+        listen->header_timeout_seconds = static_cast<int>(*n);
     }
     RestApiOptions api_options;
     api_options.proxy_header = args.Get("proxy-header");
