@@ -376,6 +376,7 @@ Status AccessControl::SetGrant(const Principal& actor, Grant grant) {
     grant.bis_stufe = std::min(grant.bis_stufe, kLevels - 1);
     AKTENWERK_ASSIGN_OR_RETURN(auto rights, CachedEffective(actor, unit.id));
     if (!rights.Has(grant.bis_stufe, kRightAdminister)) {
+        if (audit_) audit_->Refusal(clock_->NowMillis(), actor, unit.id, "berechtigung-setzen");
         return PermissionDeniedError("granting roles on " + unit.kennzeichen +
                                      " needs the role administrator there, up to level " +
                                      std::string(kLevelNames[grant.bis_stufe]));

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dms/audit_queue.h"
 #include "dms/clock.h"
 #include "dms/model.h"
 #include "dms/principal.h"
@@ -112,6 +113,9 @@ class AccessControl {
     // Users or group memberships changed.
     void PrincipalsChanged();
 
+    // Where refused grant changes are queued for the audit trail. Set once, before use.
+    void SetAuditQueue(AuditQueue* queue) { audit_ = queue; }
+
   private:
     struct Snapshot;  // the grant table, immutable once published
 
@@ -127,6 +131,7 @@ class AccessControl {
 
     storage::MetadataStore* store_;
     const Clock* clock_;
+    AuditQueue* audit_ = nullptr;
 
     mutable std::mutex mu_;
     std::shared_ptr<const Snapshot> snapshot_;  // guarded by mu_

@@ -44,6 +44,13 @@ void AuditQueue::Push(PendingAudit entry) {
     cv_.notify_one();
 }
 
+void AuditQueue::Refusal(int64_t zeit, const Principal& p, std::string_view objekt_id,
+                         std::string_view was) {
+    nlohmann::json detail = {{"was", was}};
+    if (p.token) detail["token"] = p.token->token_id;
+    Push({zeit, p.name, std::string(objekt_id), "zugriff-verweigert", std::move(detail)});
+}
+
 void AuditQueue::Flush() {
     std::unique_lock lock(mu_);
     const uint64_t target = pushed_;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dms/principal.h"
 #include "storage/metadata_store.h"
 
 namespace aktenwerk::dms {
@@ -36,6 +37,9 @@ class AuditQueue {
     ~AuditQueue();
 
     void Push(PendingAudit entry);
+    // Queues a refusal ("zugriff-verweigert") of `was` to `p`, on `objekt_id` if any.
+    void Refusal(int64_t zeit, const Principal& p, std::string_view objekt_id,
+                 std::string_view was);
     // Returns once every entry pushed before the call is durable (or failed to write, which
     // is logged).
     void Flush();

@@ -26,8 +26,8 @@ int64_t LoginThrottle::WaitMillis(std::string_view account, std::string_view add
         Wait(addresses_, std::string(address), options_.free_failures_per_address, now));
 }
 
-void LoginThrottle::Fail(std::unordered_map<std::string, Counter>& map, const std::string& key,
-                         int64_t now) {
+uint32_t LoginThrottle::Fail(std::unordered_map<std::string, Counter>& map, const std::string& key,
+                             int64_t now) {
     if (map.size() >= kMaxTracked && map.count(key) == 0) {
         // Drop what has been forgotten anyway; if that frees nothing, start over rather than
         // grow without bound (a flood of made-up names).
@@ -40,13 +40,14 @@ void LoginThrottle::Fail(std::unordered_map<std::string, Counter>& map, const st
     if (now - c.last_failure > options_.forget_after_millis) c.failures = 0;
     c.failures += 1;
     c.last_failure = now;
+    return c.failures;
 }
 
-void LoginThrottle::RecordFailure(std::string_view account, std::string_view address) {
+uint32_t LoginThrottle::RecordFailure(std::string_view account, std::string_view address) {
     const int64_t now = clock_->NowMillis();
     std::lock_guard lock(mu_);
-    Fail(accounts_, std::string(account), now);
     Fail(addresses_, std::string(address), now);
+    return Fail(accounts_, std::string(account), now);
 }
 
 void LoginThrottle::RecordSuccess(std::string_view account) {

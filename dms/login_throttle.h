@@ -30,10 +30,13 @@ class LoginThrottle {
 
     LoginThrottle(const Clock* clock, LoginThrottleOptions options = {});
 
+    const LoginThrottleOptions& options() const { return options_; }
+
     // 0 when an attempt for `account` from `address` may be checked now, otherwise the
     // milliseconds until it may.
     int64_t WaitMillis(std::string_view account, std::string_view address) const;
-    void RecordFailure(std::string_view account, std::string_view address);
+    // Returns the account's failures in a row, this one included.
+    uint32_t RecordFailure(std::string_view account, std::string_view address);
     // A successful login clears the account's counter (not the address's: one address may
     // be guessing many accounts and know one password).
     void RecordSuccess(std::string_view account);
@@ -45,7 +48,8 @@ class LoginThrottle {
     };
     int64_t Wait(const std::unordered_map<std::string, Counter>& map, const std::string& key,
                  uint32_t free, int64_t now) const;
-    void Fail(std::unordered_map<std::string, Counter>& map, const std::string& key, int64_t now);
+    uint32_t Fail(std::unordered_map<std::string, Counter>& map, const std::string& key,
+                  int64_t now);
 
     const Clock* clock_;
     LoginThrottleOptions options_;

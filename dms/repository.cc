@@ -326,6 +326,9 @@ Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
       options_(options),
       clock_(clock) {
     users_->SetChangeListener([access = access_.get()] { access->PrincipalsChanged(); });
+    users_->SetAuditQueue(audit_queue_.get());
+    tokens_->SetAuditQueue(audit_queue_.get());
+    access_->SetAuditQueue(audit_queue_.get());
 }
 
 Repository::~Repository() = default;
@@ -487,7 +490,10 @@ Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_vie
     o.kind = kind;
     o.parent_id = parent_id.empty() ? std::string(kRootId) : std::string(parent_id);
     if (o.parent_id == kRootId) {
-        if (!p.admin) return PermissionDeniedError("only an administrator adds top-level units");
+        if (!p.admin) {
+            audit_queue_->Refusal(clock_->NowMillis(), p, "", "einheit-anlegen");
+            return PermissionDeniedError("only an administrator adds top-level units");
+        }
     } else {
         AKTENWERK_ASSIGN_OR_RETURN(auto parent, Load(o.parent_id));
         AKTENWERK_RETURN_IF_ERROR(
@@ -500,7 +506,10 @@ Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_vie
 
 Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
                                                  const std::vector<PlanUnit>& units) {
-    if (!p.admin) return PermissionDeniedError("only an administrator imports an Aktenplan");
+    if (!p.admin) {
+        audit_queue_->Refusal(clock_->NowMillis(), p, "", "aktenplan-import");
+        return PermissionDeniedError("only an administrator imports an Aktenplan");
+    }
     ImportReport report;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         report = {};
@@ -1031,7 +1040,10 @@ Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::str
 
 Result<std::vector<AuditEntry>> Repository::Audit(const Principal& p, uint64_t after,
                                                   size_t limit) const {
-    if (!p.admin) return PermissionDeniedError("only an administrator reads the whole audit trail");
+    if (!p.admin) {
+        audit_queue_->Refusal(clock_->NowMillis(), p, "", "audit-lesen");
+        return PermissionDeniedError("only an administrator reads the whole audit trail");
+    }
     audit_queue_->Flush();
     return ReadAudit(*metadata_, after, std::clamp<size_t>(limit, 1, 1000));
 }

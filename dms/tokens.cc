@@ -102,10 +102,12 @@ TokenStore::TokenStore(storage::MetadataStore* store, const Clock* clock)
 
 Result<std::pair<TokenInfo, std::string>> TokenStore::Create(const Principal& actor,
                                                              TokenInfo spec) {
-    if (actor.token) return PermissionDeniedError("a token cannot create tokens");
     if (spec.benutzer.empty()) spec.benutzer = actor.name;
-    if (!actor.admin && spec.benutzer != actor.name) {
-        return PermissionDeniedError("only an administrator creates tokens for other users");
+    if (actor.token || (!actor.admin && spec.benutzer != actor.name)) {
+        if (audit_) audit_->Refusal(clock_->NowMillis(), actor, spec.einheit_id, "token-anlegen");
+        return PermissionDeniedError(actor.token ? "a token cannot create tokens"
+                                                 : "only an administrator creates tokens for "
+                                                   "other users");
     }
     spec.rights &= kAllRights;
     if (spec.rights == 0) return InvalidArgumentError("a token needs at least one right");

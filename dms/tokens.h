@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dms/audit_queue.h"
 #include "dms/clock.h"
 #include "dms/principal.h"
 #include "storage/metadata_store.h"
@@ -58,11 +59,15 @@ class TokenStore {
     // expired token, or an owner who is no longer active.
     Result<std::pair<Principal, TokenInfo>> Authenticate(std::string_view token) const;
 
+    // Where refusals are queued for the audit trail. Set once, before use.
+    void SetAuditQueue(AuditQueue* queue) { audit_ = queue; }
+
   private:
     Result<TokenInfo> Load(std::string_view id, std::string* hash) const;
 
     storage::MetadataStore* store_;
     const Clock* clock_;
+    AuditQueue* audit_ = nullptr;
 };
 
 }  // namespace aktenwerk::dms

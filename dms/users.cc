@@ -81,6 +81,11 @@ UserInfo InfoFromJson(const nlohmann::json& j) {
 UserStore::UserStore(storage::MetadataStore* store, const Clock* clock)
     : store_(store), clock_(clock), throttle_(clock), cache_key_(RandomBytes(32)) {}
 
+Status UserStore::Refused(const Principal& actor, std::string_view was, std::string message) {
+    if (audit_) audit_->Refusal(clock_->NowMillis(), actor, "", was);
+    return PermissionDeniedError(std::move(message));
+}
+
 void UserStore::Changed() {
     {
         std::lock_guard lock(mu_);
@@ -103,7 +108,8 @@ Status UserStore::SetPassword(const Principal& actor, std::string_view name,
 
 Status UserStore::Store(const Principal& actor, std::string_view name, std::string_view password,
                         bool admin, bool create) {
-    if (!actor.admin) return PermissionDeniedError("only an administrator manages users");
+    if (!actor.admin)
+        return Refused(actor, "benutzerverwaltung", "only an administrator manages users");
     AKTENWERK_RETURN_IF_ERROR(CheckUserName(name));
     if (password.size() < 8 || password.size() > 1024) {
         return InvalidArgumentError("password must have 8 to 1024 bytes");
@@ -136,7 +142,8 @@ Status UserStore::Store(const Principal& actor, std::string_view name, std::stri
 }
 
 Status UserStore::Update(const Principal& actor, std::string_view name, const UserUpdate& update) {
-    if (!actor.admin) return PermissionDeniedError("only an administrator manages users");
+    if (!actor.admin)
+        return Refused(actor, "benutzerverwaltung", "only an administrator manages users");
     if (update.passwort) AKTENWERK_RETURN_IF_ERROR(SetPassword(actor, name, *update.passwort));
     if (!update.admin && !update.aktiv && !update.gruppen) return Status::Ok();
     if (update.gruppen && update.gruppen->size() > 100) {
@@ -177,7 +184,8 @@ Status UserStore::Update(const Principal& actor, std::string_view name, const Us
 
 Status UserStore::CreateGroup(const Principal& actor, std::string_view name,
                               std::string_view beschreibung) {
-    if (!actor.admin) return PermissionDeniedError("only an administrator manages groups");
+    if (!actor.admin)
+        return Refused(actor, "gruppenverwaltung", "only an administrator manages groups");
     AKTENWERK_RETURN_IF_ERROR(CheckName(name, "group"));
     if (beschreibung.size() > 500) return InvalidArgumentError("beschreibung is too long");
     const int64_t now = clock_->NowMillis();
@@ -204,6 +212,23 @@ Result<std::vector<GroupInfo>> UserStore::ListGroups() const {
         return true;
     }));
     return out;
+}
+
+Result<std::vector<UserInfo>> UserStore::List(const Principal& actor) {
+    if (!actor.admin) return Refused(actor, "benutzer-liste", "only an administrator lists users");
+    return List();
+}
+
+Result<std::vector<GroupInfo>> UserStore::ListGroups(const Principal& actor) {
+    if (!actor.admin) return Refused(actor, "gruppen-liste", "only an administrator lists groups");
+    return ListGroups();
+}
+
+Result<UserInfo> UserStore::Get(const Principal& actor, std::string_view name) const {
+    if (!actor.admin && (actor.token || actor.name != name)) {
+        return NotFoundError("user " + std::string(name) + " not found");
+    }
+    return Get(name);
 }
 
 Result<UserInfo> UserStore::Get(std::string_view name) const {
@@ -269,7 +294,18 @@ Result<Principal> UserStore::Authenticate(std::string_view name, std::string_vie
     std::string computed = Pbkdf2(password, salt.empty() ? "unknown-user-salt" : salt, iterations);
     const bool matches = ConstantTimeEqual(computed, record.value("hash", std::string()));
     if (!*raw || !matches || !record.value("aktiv", true)) {
-        throttle_.RecordFailure(name, address);
+        const uint32_t failures = throttle_.RecordFailure(name, address);
+        // Only names that exist: an unknown "name" may be a password typed into the wrong
+        // field, and the audit trail is kept for decades.
+        if (*raw && audit_ && failures <= throttle_.options().free_failures_per_account) {
+            audit_->Push({clock_->NowMillis(),
+                          std::string(name),
+                          "",
+                          failures == throttle_.options().free_failures_per_account
+                              ? "anmeldung-gesperrt"
+                              : "anmeldung-fehlgeschlagen",
+                          {{"adresse", address}, {"fehlversuche", failures}}});
+        }
         return UnauthenticatedError("wrong user name or password");
     }
     throttle_.RecordSuccess(name);

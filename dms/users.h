@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dms/audit_queue.h"
 #include "dms/clock.h"
 #include "dms/login_throttle.h"
 #include "dms/principal.h"
@@ -77,16 +78,26 @@ class UserStore {
 
     Result<std::vector<UserInfo>> List() const;
     Result<UserInfo> Get(std::string_view name) const;
+    // The same for a caller: listing is for administrators (kPermissionDenied, audited);
+    // a user may read their own record, anyone else's is kNotFound for non-administrators.
+    Result<std::vector<UserInfo>> List(const Principal& actor);
+    Result<UserInfo> Get(const Principal& actor, std::string_view name) const;
     bool Empty() const;
 
     // Creates a group (administrators only; audited). Groups receive roles like users.
     Status CreateGroup(const Principal& actor, std::string_view name,
                        std::string_view beschreibung);
     Result<std::vector<GroupInfo>> ListGroups() const;
+    // Administrators only (kPermissionDenied, audited).
+    Result<std::vector<GroupInfo>> ListGroups(const Principal& actor);
 
     // Called after every change of a user or group (outside any lock), so that caches of
     // rights can be cleared. Set once, before the store is shared.
     void SetChangeListener(std::function<void()> listener) { listener_ = std::move(listener); }
+    // Where refusals and failed logins of existing accounts are queued for the audit
+    // trail. Failures are recorded until the account is throttled, then no more until it
+    // recovers, so that a guesser cannot fill the disk. Set once, before use.
+    void SetAuditQueue(AuditQueue* queue) { audit_ = queue; }
 
   private:
     Status Store(const Principal& actor, std::string_view name, std::string_view password,
@@ -97,6 +108,8 @@ class UserStore {
     const Clock* clock_;
     LoginThrottle throttle_;
     std::function<void()> listener_;
+    AuditQueue* audit_ = nullptr;
+    Status Refused(const Principal& actor, std::string_view was, std::string message);
     std::string cache_key_;  // random per process; cached entries are keyed by HMAC with it
 
     struct CacheEntry {

@@ -1112,10 +1112,7 @@ Response RestApi::CreateUser(Call& c) {
 }
 
 Response RestApi::ListUsers(Call& c) {
-    if (!c.principal.admin) {
-        return Problem(PermissionDeniedError("only an administrator lists users"), c.req);
-    }
-    auto users = repo_->users().List();
+    auto users = repo_->users().List(c.principal);
     if (!users.ok()) return Problem(users.status(), c.req);
     json list = json::array();
     for (const auto& u : *users) list.push_back(UserJson(u));
@@ -1136,10 +1133,7 @@ Result<dms::Principal> RestApi::AuthenticateToken(const Request& req, std::strin
 }
 
 Response RestApi::GetUser(Call& c) {
-    if (!c.principal.admin && c.principal.name != c.id()) {
-        return Problem(NotFoundError("user " + c.id() + " not found"), c.req);
-    }
-    auto user = repo_->users().Get(c.id());
+    auto user = repo_->users().Get(c.principal, c.id());
     if (!user.ok()) return Problem(user.status(), c.req);
     return JsonResponse(200, UserJson(*user));
 }
@@ -1188,10 +1182,7 @@ Response RestApi::CreateGroup(Call& c) {
 }
 
 Response RestApi::ListGroups(Call& c) {
-    if (!c.principal.admin) {
-        return Problem(PermissionDeniedError("only an administrator lists groups"), c.req);
-    }
-    auto groups = repo_->users().ListGroups();
+    auto groups = repo_->users().ListGroups(c.principal);
     if (!groups.ok()) return Problem(groups.status(), c.req);
     json list = json::array();
     for (const auto& g : *groups)

@@ -404,7 +404,8 @@ TEST_F(TokenTest, AForgedSecretForARealIdIsRefused) {
 
 TEST_F(TokenTest, OnlyAHashOfTheSecretIsStored) {
     std::string text = NewToken("anna", gewerbe_, kRightRead);
-    std::string secret = text.substr(text.rfind('_') + 1);
+    std::string secret = text.substr(TokenStore::kPrefix.size() + 17);  // after awt_<id>_
+    ASSERT_EQ(secret.size(), 43u);
 
     bool found = false;
     AKTENWERK_ASSERT_OK(repo_->metadata().Scan("", "", 0, [&](auto key, auto value) {
@@ -460,6 +461,35 @@ TEST_F(AccessControlTest, AnInactiveUserCannotLogIn) {
     EXPECT_EQ(repo_->users().Authenticate("anna", "passwort-anna").status().code(),
               StatusCode::kUnauthenticated);
     EXPECT_EQ(repo_->users().Lookup("anna").status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(AccessControlTest, FailedLoginsOfRealAccountsAreAuditedUntilThrottled) {
+    for (int i = 0; i < 3; ++i) (void)repo_->users().Authenticate("anna", "falsch", "10.0.0.1");
+    (void)repo_->users().Authenticate("niemand", "vielleicht-ein-passwort", "10.0.0.1");
+    EXPECT_EQ(AuditOf("anmeldung-fehlgeschlagen").size(), 3u);
+
+    for (int i = 0; i < 20; ++i) {
+        clock_.Advance(20 * 60 * 1000);  // past every back-off, so that each is checked
+        (void)repo_->users().Authenticate("anna", "falsch", "10.0.0.1");
+    }
+    // Still no entry for the unknown name; the flood stops at the throttle.
+    auto failed = AuditOf("anmeldung-fehlgeschlagen");
+    for (const auto& e : failed) EXPECT_EQ(e.akteur, "anna");
+    EXPECT_EQ(failed.size(), 4u);
+    EXPECT_EQ(AuditOf("anmeldung-gesperrt").size(), 1u);
+}
+
+TEST_F(AccessControlTest, RefusedAdministrationIsAudited) {
+    EXPECT_FALSE(repo_->users().List(anna_).ok());
+    EXPECT_FALSE(repo_->users().CreateGroup(anna_, "x", "").ok());
+    EXPECT_FALSE(repo_->Audit(anna_, 0, 10).ok());
+    EXPECT_EQ(repo_->users().Get(anna_, "bernd").status().code(), StatusCode::kNotFound);
+    EXPECT_TRUE(repo_->users().Get(anna_, "anna").ok());
+
+    std::vector<std::string> was;
+    for (const auto& e : AuditOf("zugriff-verweigert")) was.push_back(e.nachher["was"]);
+    EXPECT_EQ(was,
+              (std::vector<std::string>{"benutzer-liste", "gruppenverwaltung", "audit-lesen"}));
 }
 
 // The visibility description must say exactly what the per-object check says, for every
