@@ -125,4 +125,19 @@ std::string DetectMimeType(const std::string& path, std::string_view head) {
     return Normalize(magic_file(full.get(), path.c_str()));
 }
 
+std::string DetectCharset(std::string_view mime_type, std::string_view head, bool valid_utf8) {
+    if (mime_type.substr(0, 5) != "text/") return {};
+    if (valid_utf8) return "utf-8";
+    static MagicPool pool(MAGIC_MIME_ENCODING | MAGIC_ERROR | MAGIC_NO_CHECK_SOFT);
+    Borrowed encoding(pool);
+    if (encoding.get() != nullptr && !head.empty()) {
+        const char* found = magic_buffer(encoding.get(), head.data(), head.size());
+        const std::string_view name = found != nullptr ? found : "";
+        if (name == "utf-16le" || name == "utf-16be" || name == "iso-8859-1") {
+            return std::string(name);
+        }
+    }
+    return "windows-1252";
+}
+
 }  // namespace aktenwerk::dms

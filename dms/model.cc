@@ -170,6 +170,7 @@ json ToJson(const Version& v) {
             {"sha256", v.sha256},
             {"groesse", v.groesse},
             {"mime_type", v.mime_type},
+            {"zeichensatz", v.zeichensatz.empty() ? json() : json(v.zeichensatz)},
             {"dateiname", v.dateiname},
             {"kommentar", v.kommentar},
             {"erstellt_von", v.erstellt_von},
@@ -187,6 +188,7 @@ Result<Version> VersionFromJson(const json& j) {
     v.sha256 = GetString(j, "sha256");
     v.groesse = GetNumber<uint64_t>(j, "groesse");
     v.mime_type = GetString(j, "mime_type");
+    v.zeichensatz = GetString(j, "zeichensatz");
     v.dateiname = GetString(j, "dateiname");
     v.kommentar = GetString(j, "kommentar");
     v.erstellt_von = GetString(j, "erstellt_von");

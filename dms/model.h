@@ -85,8 +85,9 @@ struct Version {
     uint32_t minor = 0;
     std::string sha256;
     uint64_t groesse = 0;
-    std::string mime_type;  // detected from the content, not taken from the client
-    std::string dateiname;  // the original file name, UTF-8
+    std::string mime_type;    // detected from the content, not taken from the client
+    std::string zeichensatz;  // character set of text content ("utf-8"); empty otherwise
+    std::string dateiname;    // the original file name, UTF-8
     std::string kommentar;
     std::string erstellt_von;
     int64_t erstellt_am = 0;

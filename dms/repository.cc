@@ -19,7 +19,11 @@ namespace {
 
 using nlohmann::json;
 
+// Walks up the tree stop here and report corruption: no sound tree is this deep, because
+// creations and moves keep every object within kMaxTreeDepth levels.
 constexpr size_t kMaxDepth = 64;
+// Levels from the top of the Aktenplan down to an object, the object included.
+constexpr size_t kMaxTreeDepth = 32;
 constexpr size_t kBetreffMax = 1000;
 constexpr size_t kShortTextMax = 500;
 constexpr size_t kMaxMetadataKeys = 64;
@@ -115,6 +119,41 @@ Status CheckWritable(const Reader& reader, const Objekt& o) {
         AKTENWERK_ASSIGN_OR_RETURN(current, LoadFrom(reader, current.parent_id));
     }
     return CorruptionError("object tree deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
+// The level of `o` in the tree: 1 for a top-level Aktenplaneinheit.
+template <typename Reader>
+Result<size_t> DepthOf(const Reader& reader, const Objekt& o) {
+    Objekt current = o;
+    for (size_t depth = 1; depth <= kMaxDepth; ++depth) {
+        if (current.parent_id == kRootId) return depth;
+        AKTENWERK_ASSIGN_OR_RETURN(current, LoadFrom(reader, current.parent_id));
+    }
+    return CorruptionError("object tree deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
+Status TooDeep(std::string_view what) {
+    return InvalidArgumentError(std::string(what) + " would lie more than " +
+                                    std::to_string(kMaxTreeDepth) + " levels deep in the Aktenplan",
+                                "too-deep");
+}
+
+// Whether the subtree below `id` reaches more than `levels` levels below it. Reads
+// committed state; visits at most the nodes within `levels + 1` levels.
+Result<bool> DeeperThan(const storage::MetadataStore& store, const std::string& id, size_t levels) {
+    std::vector<std::string> children;
+    AKTENWERK_RETURN_IF_ERROR(
+        store.Scan(keys::ChildPrefix(id), "", 0, [&](std::string_view key, std::string_view) {
+            children.emplace_back(key.substr(key.rfind('/') + 1));
+            return true;
+        }));
+    if (children.empty()) return false;
+    if (levels == 0) return true;
+    for (const auto& child : children) {
+        AKTENWERK_ASSIGN_OR_RETURN(bool deeper, DeeperThan(store, child, levels - 1));
+        if (deeper) return true;
+    }
+    return false;
 }
 
 Status AppendOutbox(storage::Txn& txn, const std::string& objekt_id, std::string_view aktion,
@@ -264,6 +303,7 @@ struct Repository::StoredBlob {
     storage::BlobInfo info;
     storage::BlobPin pin;
     std::string mime_type;
+    std::string zeichensatz;
 };
 
 Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir,
@@ -424,6 +464,10 @@ Status Repository::CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
                 (parent_kind ? "a " + std::string(KindName(*parent_kind)) : "the Aktenplan root"),
             "wrong-parent");
     }
+    if (parent_kind) {
+        AKTENWERK_ASSIGN_OR_RETURN(size_t parent_depth, DepthOf(txn, parent));
+        if (parent_depth + 1 > kMaxTreeDepth) return TooDeep("the new object");
+    }
     AKTENWERK_RETURN_IF_ERROR(ApplyFields(o, fields, /*create=*/true));
     AKTENWERK_RETURN_IF_ERROR(CheckRequired(o));
     const int64_t now = clock_->NowMillis();
@@ -550,14 +594,17 @@ Result<Repository::StoredBlob> Repository::WriteBlob(ContentSource& content) {
     AKTENWERK_ASSIGN_OR_RETURN(auto writer, blobs_->NewWriter(options_.max_content_bytes,
                                                               content.size_hint().value_or(0)));
     std::vector<char> buf(256 * 1024);
+    Utf8Checker utf8;
     while (true) {
         AKTENWERK_ASSIGN_OR_RETURN(size_t n, content.Read(buf.data(), buf.size()));
         if (n == 0) break;
         AKTENWERK_RETURN_IF_ERROR(writer->Append(buf.data(), n));
+        utf8.Feed(std::string_view(buf.data(), n));
     }
     AKTENWERK_ASSIGN_OR_RETURN(auto finished, writer->Finish());
-    StoredBlob blob{finished.first, std::move(finished.second), {}};
+    StoredBlob blob{finished.first, std::move(finished.second), {}, {}};
     blob.mime_type = DetectMimeType(blobs_->PathFor(blob.info.sha256), writer->head());
+    blob.zeichensatz = DetectCharset(blob.mime_type, writer->head(), utf8.valid());
     return blob;
 }
 
@@ -592,6 +639,7 @@ Status Repository::AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt
     v.sha256 = blob.info.sha256;
     v.groesse = blob.info.size;
     v.mime_type = blob.mime_type;
+    v.zeichensatz = blob.zeichensatz;
     v.dateiname = nv.dateiname;
     v.kommentar = nv.kommentar;
     v.erstellt_von = p.name;
@@ -775,6 +823,13 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
                 "a " + std::string(KindName(o.kind)) + " cannot be placed under that parent",
                 "wrong-parent");
         }
+        if (target_kind) {
+            AKTENWERK_ASSIGN_OR_RETURN(size_t target_depth, DepthOf(txn, target));
+            if (target_depth + 1 > kMaxTreeDepth) return TooDeep("the moved object");
+            AKTENWERK_ASSIGN_OR_RETURN(
+                bool deeper, DeeperThan(*metadata_, o.id, kMaxTreeDepth - target_depth - 1));
+            if (deeper) return TooDeep("the contents of the moved object");
+        }
         const Objekt before = o;
         std::string old_bezeichnung;
         if (o.parent_id != kRootId) {
@@ -823,11 +878,16 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
         }
         const Objekt before = o;
         o.zda = zda;
+        // The Laufzeit ends with the zdA unless it was given; reopening takes it back.
+        if (!o.laufzeit_ende) o.laufzeit_ende = zda;
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);
         PutObjekt(txn, o);
         AKTENWERK_RETURN_IF_ERROR(
-            AppendAudit(txn, now, p.name, o.id, "zda", nullptr, {{"zda", zda.ToString()}}));
+            AppendAudit(txn, now, p.name, o.id, "zda",
+                        {{"laufzeit_ende",
+                          before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
+                        {{"zda", zda.ToString()}, {"laufzeit_ende", o.laufzeit_ende->ToString()}}));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
         result = o;
         return Status::Ok();
@@ -847,6 +907,7 @@ Result<Objekt> Repository::Reopen(const Principal& p, std::string_view id) {
             AKTENWERK_RETURN_IF_ERROR(CheckWritable(txn, parent));
         }
         const Objekt before = o;
+        if (o.laufzeit_ende == o.zda) o.laufzeit_ende.reset();
         o.zda.reset();
         const int64_t now = clock_->NowMillis();
         Touch(o, p, now);

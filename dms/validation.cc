@@ -38,6 +38,20 @@ bool NextCodePoint(std::string_view s, size_t* i, uint32_t* cp) {
 
 bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
+// Bidirectional formatting characters: in a file name they make "Rechnung<RLO>txt.exe"
+// display as "Rechnungexe.txt".
+bool IsBidiControl(uint32_t cp) {
+    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// Characters that show nothing: a name made only of these (and spaces) looks empty.
+bool IsInvisible(uint32_t cp) {
+    return cp == ' ' || cp == 0x00a0 || cp == 0x00ad || (cp >= 0x2000 && cp <= 0x200d) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x2060 ||
+           cp == 0x3000 || cp == 0xfeff;
+}
+
 Status Invalid(std::string_view field, std::string_view what) {
     return InvalidArgumentError(std::string(field) + " " + std::string(what), "invalid-name");
 }
@@ -78,7 +92,43 @@ Status CheckFileName(std::string_view field, std::string_view name) {
     if (name.front() == ' ' || name.back() == ' ') {
         return Invalid(field, "must not start or end with a space");
     }
+    size_t i = 0;
+    uint32_t cp;
+    bool visible = false;
+    while (i < name.size() && NextCodePoint(name, &i, &cp)) {
+        if (IsBidiControl(cp)) return Invalid(field, "must not contain bidirectional controls");
+        visible = visible || !IsInvisible(cp);
+    }
+    if (!visible) return Invalid(field, "must contain a visible character");
     return Status::Ok();
+}
+
+void Utf8Checker::Feed(std::string_view bytes) {
+    for (const char ch : bytes) {
+        if (!valid_) return;
+        const auto c = static_cast<unsigned char>(ch);
+        if (need_ == 0) {
+            if (c < 0x80) continue;
+            if ((c & 0xe0) == 0xc0) {
+                need_ = 1, min_ = 0x80, cp_ = c & 0x1fu;
+            } else if ((c & 0xf0) == 0xe0) {
+                need_ = 2, min_ = 0x800, cp_ = c & 0x0fu;
+            } else if ((c & 0xf8) == 0xf0) {
+                need_ = 3, min_ = 0x10000, cp_ = c & 0x07u;
+            } else {
+                valid_ = false;
+            }
+            continue;
+        }
+        if ((c & 0xc0) != 0x80) {
+            valid_ = false;
+            continue;
+        }
+        cp_ = (cp_ << 6) | (c & 0x3fu);
+        if (--need_ == 0 && (cp_ < min_ || cp_ > 0x10ffff || (cp_ >= 0xd800 && cp_ <= 0xdfff))) {
+            valid_ = false;
+        }
+    }
 }
 
 Status CheckKennzeichen(std::string_view kennzeichen) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,8 +21,24 @@ Status CheckText(std::string_view field, std::string_view text, size_t max_bytes
                  bool multiline = false);
 
 // A file name: valid UTF-8, 1..255 bytes, no control characters, no '/' or '\\', not "."
-// or "..", no leading or trailing space.
+// or "..", no leading or trailing space, no bidirectional controls, at least one visible
+// character.
 Status CheckFileName(std::string_view field, std::string_view name);
+
+// Checks that a stream of bytes, fed in pieces of any size, is well-formed UTF-8 (as
+// IsValidUtf8). Not thread-safe.
+class Utf8Checker {
+  public:
+    void Feed(std::string_view bytes);
+    // True when everything fed so far is well-formed and no sequence is left open.
+    bool valid() const { return valid_ && need_ == 0; }
+
+  private:
+    bool valid_ = true;
+    int need_ = 0;  // continuation bytes still expected
+    uint32_t cp_ = 0;
+    uint32_t min_ = 0;
+};
 
 // A Kennzeichen: 1..40 characters of letters, digits, '.', '-' and '_', starting and
 // ending with a letter or digit.

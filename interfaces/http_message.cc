@@ -1,6 +1,9 @@
 // Helpers of the handler-side HTTP model.
 #include "interfaces/http_message.h"
 
+#include <optional>
+#include <string>
+
 #include <strings.h>
 
 namespace aktenwerk::interfaces {
@@ -93,12 +96,51 @@ std::string PercentEncode(std::string_view text) {
     return out;
 }
 
+namespace {
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() &&
+           ::strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// The origin form ("/path?query") of a target in absolute form ("http://host/path?query"),
+// which RFC 9112 section 3.2.2 requires a server to accept; nullopt for other targets. The
+// authority is ignored, as the Host header is.
+std::optional<std::string> OriginForm(std::string_view target) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (!StartsWithNoCase(target, scheme)) continue;
+        std::string_view rest = target.substr(scheme.size());
+        const size_t start = rest.find_first_of("/?");
+        if (start == std::string_view::npos) return std::string("/");
+        std::string origin(rest.substr(start));
+        if (origin[0] == '?') origin.insert(0, "/");
+        return origin;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 Status ParseTarget(std::string_view target, std::string* path,
                    std::multimap<std::string, std::string>* query) {
+    std::string origin_form;
+    if (auto origin = OriginForm(target)) {
+        origin_form = std::move(*origin);
+        target = origin_form;
+    }
     size_t q = target.find('?');
     std::string_view raw_path = target.substr(0, q);
     if (raw_path.empty() || raw_path[0] != '/') {
         return InvalidArgumentError("the request target must be an absolute path");
+    }
+    // An encoded '/' or NUL would let a path segment hold what routing and any proxy in
+    // front take for a separator or an end: refused rather than guessed at.
+    for (size_t i = 0; i + 2 < raw_path.size(); ++i) {
+        if (raw_path[i] != '%') continue;
+        const std::string_view hex = raw_path.substr(i + 1, 2);
+        if (hex == "2F" || hex == "2f" || hex == "00") {
+            return InvalidArgumentError("the request path holds an encoded '/' or NUL");
+        }
     }
     auto decoded = PercentDecode(raw_path, false);
     if (!decoded) return InvalidArgumentError("the request path has a malformed %-escape");

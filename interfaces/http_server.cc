@@ -475,8 +475,9 @@ bool SendResponse(Stream& stream, Response& res, bool head, bool keep_alive) {
 }
 
 // An error the server answers itself, before or instead of a handler; the connection closes.
-Response ServerProblem(int status, std::string_view type, std::string_view detail) {
-    Response res = ProblemResponse(status, type, detail, "", "");
+Response ServerProblem(int status, std::string_view type, std::string_view detail,
+                       std::string_view instance = {}, std::string_view request_id = {}) {
+    Response res = ProblemResponse(status, type, detail, instance, request_id);
     res.close_connection = true;
     return res;
 }
@@ -624,10 +625,9 @@ void HttpServer::Impl::Serve(Connection* conn) {
 
 template <typename Stream>
 bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
-    // No limit on the buffer itself: the parser's header limit bounds what a header may
-    // take, and a body is never buffered whole.
-    beast::flat_buffer buffer;
-    buffer.reserve(8192);
+    // The buffer must hold a whole header of the allowed size; body bytes pass through it
+    // only for chunked bodies.
+    beast::flat_buffer buffer(options.header_limit + 64 * 1024);
     bool unread_body = false;
     while (true) {
         RequestParser parser;
@@ -672,7 +672,11 @@ bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
         Response res;
         Status target_ok = ParseTarget(req.target, &req.path, &req.query);
         if (!target_ok.ok()) {
-            res = ServerProblem(400, "invalid-argument", target_ok.message());
+            res = ServerProblem(400, "invalid-argument", target_ok.message(), "", req.request_id);
+        } else if (msg.version() >= 11 && msg.find(http::field::host) == msg.end()) {
+            // RFC 9112 section 3.2: an HTTP/1.1 request without Host is malformed.
+            res = ServerProblem(400, "malformed-request", "an HTTP/1.1 request needs a Host header",
+                                req.path, req.request_id);
         } else {
             res = handler(req);
         }

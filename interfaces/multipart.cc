@@ -24,13 +24,15 @@ bool IEquals(std::string_view a, std::string_view b) {
            });
 }
 
-// Splits "a; b=c; d=\"e;f\"" into parameters, honouring quotes.
+// Splits "a; b=c; d=\"e;f\"" into parameters, honouring quotes: whitespace around a value
+// is dropped, whitespace inside quotes is part of it.
 std::vector<std::pair<std::string, std::string>> Params(std::string_view value) {
     std::vector<std::pair<std::string, std::string>> out;
     size_t i = 0;
     while (i < value.size()) {
         size_t end = i;
         bool quoted = false;
+        bool was_quoted = false;
         std::string name, val;
         bool in_value = false;
         for (; end < value.size(); ++end) {
@@ -43,14 +45,15 @@ std::vector<std::pair<std::string, std::string>> Params(std::string_view value) 
                 } else {
                     val += c;
                 }
-            } else if (c == '"' && in_value) {
-                quoted = true;
+            } else if (c == '"' && in_value && !was_quoted) {
+                quoted = was_quoted = true;
+                val.clear();  // only blanks can have come before the quote
             } else if (c == ';') {
                 break;
             } else if (c == '=' && !in_value) {
                 in_value = true;
             } else if (in_value) {
-                val += c;
+                if (!was_quoted) val += c;  // after the closing quote only blanks may follow
             } else {
                 name += c;
             }
@@ -58,8 +61,23 @@ std::vector<std::pair<std::string, std::string>> Params(std::string_view value) 
         // An unterminated quote means the value was cut (a line break inside a file name,
         // say): refuse the whole header rather than guess where it ended.
         if (quoted) return {};
-        out.emplace_back(std::string(Trim(name)), in_value ? std::string(Trim(val)) : "");
+        std::string v = was_quoted ? val : std::string(Trim(val));
+        out.emplace_back(std::string(Trim(name)), in_value ? std::move(v) : "");
         i = end + 1;
+    }
+    return out;
+}
+
+// ISO-8859-1 bytes as UTF-8 (every byte is the code point of the same number).
+std::string Latin1ToUtf8(std::string_view latin1) {
+    std::string out;
+    for (unsigned char c : latin1) {
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+        } else {
+            out += static_cast<char>(0xc0 | (c >> 6));
+            out += static_cast<char>(0x80 | (c & 0x3f));
+        }
     }
     return out;
 }
@@ -78,10 +96,13 @@ bool ParseContentDisposition(std::string_view value, PartInfo* info) {
             // RFC 5987: charset'language'percent-encoded
             size_t first = val.find('\'');
             size_t second = first == std::string::npos ? first : val.find('\'', first + 1);
-            if (second == std::string::npos || !IEquals(val.substr(0, first), "UTF-8")) continue;
+            if (second == std::string::npos) continue;
+            const std::string charset = val.substr(0, first);
+            const bool latin1 = IEquals(charset, "ISO-8859-1");
+            if (!IEquals(charset, "UTF-8") && !latin1) continue;  // RFC 5987 knows only these
             auto decoded = PercentDecode(std::string_view(val).substr(second + 1), false);
             if (!decoded) return false;
-            info->filename = *decoded;
+            info->filename = latin1 ? Latin1ToUtf8(*decoded) : *decoded;
             info->has_filename = true;
             have_star = true;
         } else if (IEquals(name, "filename") && !have_star) {

@@ -73,13 +73,28 @@ std::string_view StatusTitle(int status) {
     }
 }
 
+namespace {
+
+// Details and instances quote the client's input; a client must not get its 10 KB name
+// echoed back (or make the server build large answers), so quotes are cut.
+constexpr size_t kMaxQuoted = 500;
+
+std::string Shortened(std::string_view text) {
+    if (text.size() <= kMaxQuoted) return std::string(text);
+    size_t cut = kMaxQuoted;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+    return std::string(text.substr(0, cut)) + "…";
+}
+
+}  // namespace
+
 Response ProblemResponse(int status, std::string_view type, std::string_view detail,
                          std::string_view instance, std::string_view request_id) {
     nlohmann::json body = {{"type", "urn:aktenwerk:problem:" + std::string(type)},
                            {"title", StatusTitle(status)},
                            {"status", status},
-                           {"detail", detail},
-                           {"instance", instance}};
+                           {"detail", Shortened(detail)},
+                           {"instance", Shortened(instance)}};
     if (!request_id.empty()) body["request_id"] = request_id;
     Response res;
     res.status = status;

@@ -17,7 +17,8 @@ int HttpStatusFor(const Status& s);
 std::string_view StatusTitle(int status);
 
 // An application/problem+json answer with type `urn:aktenwerk:problem:<type>`. `detail` must
-// hold nothing internal (paths, I/O errors); callers log those instead.
+// hold nothing internal (paths, I/O errors); callers log those instead. `detail` and
+// `instance` are cut to 500 bytes.
 Response ProblemResponse(int status, std::string_view type, std::string_view detail,
                          std::string_view instance, std::string_view request_id);
 

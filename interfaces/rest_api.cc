@@ -145,11 +145,31 @@ Response ObjektResponse(int status, const dms::Objekt& o) {
     return res;
 }
 
+// The answer to an upload that created a Dokument: the Dokument with its first version, so
+// that the client can compare the stored hash and size with what it sent.
+Response DokumentCreated(const std::pair<dms::Objekt, dms::Version>& created) {
+    json body = ObjektJson(created.first);
+    body["version"] = dms::ToJson(created.second);
+    Response res = JsonResponse(201, body);
+    res.SetHeader("ETag", Etag(created.first));
+    res.SetHeader("Location", std::string(CollectionOf(created.first.kind)) + created.first.id);
+    return res;
+}
+
 std::optional<uint64_t> ParseUint(std::string_view text) {
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
     return v;
+}
+
+// A non-negative whole number from the query, or `fallback` when the parameter is absent.
+Result<uint64_t> QueryNumber(const Request& req, const std::string& name, uint64_t fallback) {
+    auto text = req.Query(name);
+    if (!text) return fallback;
+    auto n = ParseUint(*text);
+    if (!n) return InvalidArgumentError(name + " must be a non-negative whole number");
+    return *n;
 }
 
 // "W/\"r3\"" or "\"r3\"" from If-Match; 0 when absent.
@@ -208,6 +228,13 @@ class PartSource final : public dms::ContentSource {
   private:
     MultipartReader* reader_;
 };
+
+// Media types a browser displays without running anything: the only ones served inline.
+bool ShownInline(std::string_view mime_type) {
+    static constexpr std::string_view kPassive[] = {"application/pdf", "image/png",  "image/jpeg",
+                                                    "image/gif",       "image/webp", "text/plain"};
+    return std::find(std::begin(kPassive), std::end(kPassive), mime_type) != std::end(kPassive);
+}
 
 struct RangeSpec {
     uint64_t first = 0;
@@ -312,7 +339,7 @@ void RestApi::Add(std::string method, std::string pattern, Method fn, bool auth)
 void RestApi::AddRoutes() {
     Add("GET", "/healthz", &RestApi::Healthz, false);
     Add("GET", "/metrics", &RestApi::Metrics, false);
-    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi);
+    Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi, false);
 
     Add("GET", "/api/v1/aktenplan", &RestApi::GetAktenplan);
     Add("POST", "/api/v1/aktenplan/import", &RestApi::ImportAktenplan);
@@ -410,11 +437,10 @@ Result<dms::Principal> RestApi::Authenticate(const Request& req) {
     return principal;
 }
 
-Response RestApi::Dispatch(Request& req) {
-    auto parts = Split(req.path);
-    const Route* match = nullptr;
-    std::vector<std::string> params;
-    bool path_known = false;
+// Routes whose pattern matches `parts`, with their path parameters.
+std::vector<std::pair<const RestApi::Route*, std::vector<std::string>>> RestApi::Match(
+    const std::vector<std::string_view>& parts) const {
+    std::vector<std::pair<const Route*, std::vector<std::string>>> out;
     for (const auto& route : routes_) {
         if (route.segments.size() != parts.size()) continue;
         std::vector<std::string> found;
@@ -427,32 +453,48 @@ Response RestApi::Dispatch(Request& req) {
                 ok = seg == parts[i];
             }
         }
-        if (!ok) continue;
-        path_known = true;
-        if (route.method == req.method) {
-            match = &route;
-            params = std::move(found);
-            break;
+        if (ok) out.emplace_back(&route, std::move(found));
+    }
+    return out;
+}
+
+Response RestApi::Dispatch(Request& req) {
+    const auto matches = Match(Split(req.path));
+    if (matches.empty()) return Problem(404, "not-found", "no such resource: " + req.path, req);
+
+    // HEAD is answered wherever GET is (RFC 9110 section 9.3.2); the server sends no body.
+    const Route* match = nullptr;
+    std::vector<std::string> params;
+    for (const std::string& method : {req.method, std::string(req.method == "HEAD" ? "GET" : "")}) {
+        for (const auto& [route, found] : matches) {
+            if (!match && route->method == method) {
+                match = route;
+                params = found;
+            }
         }
     }
     if (!match) {
-        if (path_known) {
-            Response res = Problem(405, "method-not-allowed",
-                                   "method " + req.method + " is not allowed here", req);
-            std::string allow;
-            for (const auto& route : routes_) {
-                if (route.segments.size() == parts.size()) {
-                    bool ok = true;
-                    for (size_t i = 0; i < parts.size() && ok; ++i) {
-                        ok = route.segments[i].front() == '{' || route.segments[i] == parts[i];
-                    }
-                    if (ok) allow += (allow.empty() ? "" : ", ") + route.method;
-                }
-            }
+        std::vector<std::string> methods;
+        auto add = [&](const std::string& m) {
+            if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+        };
+        for (const auto& [route, found] : matches) {
+            add(route->method);
+            if (route->method == "GET") add("HEAD");
+        }
+        add("OPTIONS");
+        std::string allow;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        if (req.method == "OPTIONS") {
+            Response res;
+            res.status = 204;
             res.SetHeader("Allow", allow);
             return res;
         }
-        return Problem(404, "not-found", "no such resource: " + req.path, req);
+        Response res = Problem(405, "method-not-allowed",
+                               "method " + req.method + " is not allowed here", req);
+        res.SetHeader("Allow", allow);
+        return res;
     }
 
     Call call{req, match, std::move(params), {}};
@@ -582,6 +624,11 @@ namespace {
 Result<std::string> TakeParent(dms::Repository* repo, const dms::Principal& p, json& body,
                                bool allow_root, bool allow_kennzeichen = false) {
     if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object");
+    if (!allow_kennzeichen && body.contains("einheit_kennzeichen")) {
+        return InvalidArgumentError(
+            "einheit_kennzeichen places only an Akte under an Aktenplaneinheit; give parent_id",
+            "wrong-parent");
+    }
     std::string parent;
     if (auto it = body.find("einheit_kennzeichen"); allow_kennzeichen && it != body.end()) {
         if (!it->is_string()) return InvalidArgumentError("einheit_kennzeichen must be a string");
@@ -631,9 +678,17 @@ namespace {
 
 // Reads the fields and version details that precede the file part of a multipart upload.
 // Returns with the reader positioned on the file part; `has_file` tells whether there is one.
+// The form fields of one upload are held in memory, so their number and size are bounded:
+// more than any form of ours sends, far less than a client could use to exhaust memory.
+constexpr size_t kMaxFormFields = 32;
+constexpr size_t kMaxFormFieldBytes = 64 * 1024;
+constexpr size_t kMaxFormBytes = 256 * 1024;
+
 Status ReadFormFields(MultipartReader& mp, json* fields, dms::NewVersion* nv, bool* has_file) {
     *has_file = false;
     PartInfo part;
+    size_t count = 0;
+    size_t total = 0;
     while (true) {
         AKTENWERK_ASSIGN_OR_RETURN(bool more, mp.NextPart(&part));
         if (!more) return Status::Ok();
@@ -642,7 +697,18 @@ Status ReadFormFields(MultipartReader& mp, json* fields, dms::NewVersion* nv, bo
             if (nv->dateiname.empty()) nv->dateiname = part.filename;
             return Status::Ok();
         }
-        AKTENWERK_ASSIGN_OR_RETURN(std::string value, mp.ReadText(64 * 1024));
+        if (++count > kMaxFormFields) {
+            return InvalidArgumentError(
+                "more than " + std::to_string(kMaxFormFields) + " form fields before the file part",
+                "too-many-fields");
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(std::string value, mp.ReadText(kMaxFormFieldBytes));
+        total += value.size() + part.name.size();
+        if (total > kMaxFormBytes) {
+            return ResourceExhaustedError(
+                "the form fields exceed " + std::to_string(kMaxFormBytes) + " bytes",
+                "body-too-large");
+        }
         if (part.name == "dateiname") {
             nv->dateiname = value;
         } else if (part.name == "art") {
@@ -730,8 +796,7 @@ Response RestApi::CreateDokument(Call& c) {
         PartSource source(&*mp);
         auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
         if (!created.ok()) return Problem(created.status(), req);
-        Response res = ObjektResponse(201, created->first);
-        return res;
+        return DokumentCreated(*created);
     }
 
     // A raw body: fields from the query string.
@@ -746,7 +811,7 @@ Response RestApi::CreateDokument(Call& c) {
     BodySource source(req.body);
     auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
     if (!created.ok()) return Problem(created.status(), req);
-    return ObjektResponse(201, created->first);
+    return DokumentCreated(*created);
 }
 
 Result<dms::Objekt> RestApi::LoadTyped(Call& c) {
@@ -887,9 +952,9 @@ Response RestApi::ChildrenTyped(Call& c) {
 Response RestApi::HistoryTyped(Call& c) {
     auto o = LoadTyped(c);
     if (!o.ok()) return Problem(o.status(), c.req);
-    uint64_t after = 0;
-    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
-    auto entries = repo_->History(c.principal, c.id(), after, 1000);
+    auto after = QueryNumber(c.req, "seit", 0);
+    if (!after.ok()) return Problem(after.status(), c.req);
+    auto entries = repo_->History(c.principal, c.id(), *after, 1000);
     if (!entries.ok()) return Problem(entries.status(), c.req);
     json list = json::array();
     for (const auto& e : *entries) list.push_back(dms::ToJson(e));
@@ -957,13 +1022,22 @@ Response RestApi::GetContent(Call& c) {
     auto version = repo_->GetVersion(c.principal, c.id(), nummer);
     if (!version.ok()) return Problem(version.status(), c.req);
     const std::string etag = "\"" + version->sha256 + "\"";
-    const std::string disposition = ContentDisposition(
-        c.req.Query("download") == "inline" ? "inline" : "attachment", version->dateiname);
+    // Content is the users', not ours: it must never run in the API's origin. Only passive
+    // types are shown inline, and everything but PDF (whose viewer a sandbox would break)
+    // is sandboxed, so an uploaded HTML or SVG file with a script in it cannot act with the
+    // viewer's credentials.
+    const bool shown_inline =
+        c.req.Query("download") == "inline" && ShownInline(version->mime_type);
+    const std::string disposition =
+        ContentDisposition(shown_inline ? "inline" : "attachment", version->dateiname);
     Response res;
     res.SetHeader("ETag", etag);
     res.SetHeader("Accept-Ranges", "bytes");
     res.SetHeader("Cache-Control", "private, no-cache");
     res.SetHeader("X-Content-Type-Options", "nosniff");
+    if (version->mime_type != "application/pdf") {
+        res.SetHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    }
 
     if (NoneMatch(c.req.Header("If-None-Match"), etag)) {
         res.status = 304;
@@ -978,7 +1052,9 @@ Response RestApi::GetContent(Call& c) {
         bad.SetHeader("Content-Range", "bytes */" + std::to_string(version->groesse));
         return bad;
     }
-    res.SetHeader("Content-Type", version->mime_type);
+    res.SetHeader("Content-Type", version->zeichensatz.empty()
+                                      ? version->mime_type
+                                      : version->mime_type + "; charset=" + version->zeichensatz);
     res.SetHeader("Content-Disposition", disposition);
     uint64_t first = 0, length = version->groesse;
     if (*range) {
@@ -1017,9 +1093,9 @@ Response RestApi::GetContent(Call& c) {
 }
 
 Response RestApi::GetAudit(Call& c) {
-    uint64_t after = 0;
-    if (auto s = c.req.Query("seit")) after = ParseUint(*s).value_or(0);
-    auto entries = repo_->Audit(c.principal, after, 1000);
+    auto after = QueryNumber(c.req, "seit", 0);
+    if (!after.ok()) return Problem(after.status(), c.req);
+    auto entries = repo_->Audit(c.principal, *after, 1000);
     if (!entries.ok()) return Problem(entries.status(), c.req);
     json list = json::array();
     for (const auto& e : *entries) list.push_back(dms::ToJson(e));

@@ -58,6 +58,8 @@ class RestApi {
     void AddRoutes();
     void Add(std::string method, std::string pattern, Method fn, bool auth = true);
     Response Dispatch(Request& req);
+    std::vector<std::pair<const Route*, std::vector<std::string>>> Match(
+        const std::vector<std::string_view>& parts) const;
     Result<dms::Principal> Authenticate(const Request& req);
 
     Response Healthz(Call& c);

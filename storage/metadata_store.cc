@@ -108,8 +108,7 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& di
         new MetadataStore(std::move(db), std::move(cache), options, std::move(flusher), dir));
 }
 
-MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db,
-                             std::unique_ptr<leveldb::Cache> cache,
+MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
                              const MetadataStoreOptions& options,
                              std::unique_ptr<FsFlusher> flusher, std::string dir)
     : cache_(std::move(cache)),
@@ -257,6 +256,11 @@ Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
         for (Writer* w : applied) w->result = written;
     }
     return written;
+}
+
+size_t MetadataStore::queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
 }
 
 CommitStats MetadataStore::stats() const {

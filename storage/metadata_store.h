@@ -133,6 +133,9 @@ class MetadataStore {
 
     CommitStats stats() const;
 
+    // Commits waiting or in progress (the commit queue's depth), for metrics and tests.
+    size_t queued() const;
+
     // Approximate bytes on disk of LevelDB's files.
     uint64_t ApproximateSize() const;
 

@@ -408,14 +408,49 @@ TEST_F(RepositoryTest, ClosedAkteRefusesNewVorgangAndContentBelowIt) {
                   "closed");
 }
 
-TEST_F(RepositoryTest, ClosingSetsZdaAndLeavesLaufzeitEndeAsTheUserSetIt) {
+// The documented rule (OpenAPI, laufzeit_ende): the zdA ends an open Laufzeit, a given end
+// stays, and reopening takes back only the end the zdA set.
+TEST_F(RepositoryTest, ClosingEndsAnOpenLaufzeitAndReopeningTakesThatBack) {
     const Objekt vorgang = Vorgang(AkteInUnit().id);
+    const Objekt akte = Akte(Unit("32.10.02").id);
+    Must(repo_->Update(user_, akte.id,
+                       {{"laufzeit_beginn", "2026-03-01"}, {"laufzeit_ende", "2026-03-10"}}));
 
     const Objekt closed = Must(repo_->Close(user_, vorgang.id, std::nullopt));
+    const Objekt closed_akte = Must(repo_->Close(user_, akte.id, std::nullopt));
+    const Objekt reopened = Must(repo_->Reopen(user_, vorgang.id));
+    const Objekt reopened_akte = Must(repo_->Reopen(user_, akte.id));
 
     EXPECT_EQ(closed.zda, (CivilDate{2026, 3, 15}));
-    EXPECT_EQ(closed.laufzeit_ende, std::nullopt);
-    EXPECT_TRUE(Get(vorgang.id).closed());
+    EXPECT_EQ(closed.laufzeit_ende, (CivilDate{2026, 3, 15}));
+    EXPECT_EQ(closed_akte.laufzeit_ende, (CivilDate{2026, 3, 10}));
+    EXPECT_EQ(reopened.laufzeit_ende, std::nullopt);
+    EXPECT_EQ(reopened_akte.laufzeit_ende, (CivilDate{2026, 3, 10}));
+}
+
+// Regression (new-user trial of #2): a chain of Teilvorgänge could grow until walks up the
+// tree gave up with "corruption"; creations and moves now stop at a fixed depth instead.
+TEST_F(RepositoryTest, TheTreeStopsAtAFixedDepthWithAClearError) {
+    const Objekt akte = AkteInUnit();
+    std::vector<Objekt> chain = {Vorgang(akte.id)};  // level 3: unit, Akte, Vorgang
+    Status refused;
+    while (refused.ok() && chain.size() < 100) {
+        auto next = TryCreate(Kind::kVorgang, chain.back().id, "Teilvorgang");
+        if (next.ok()) {
+            chain.push_back(*next);
+        } else {
+            refused = next.status();
+        }
+    }
+    // Level 4: under it, chain[1] (level 4, with 28 levels below) would reach level 33.
+    const Objekt other = Vorgang(Vorgang(Akte(Unit("32.10.02").id).id).id);
+
+    ExpectRefused(refused, StatusCode::kInvalidArgument, "too-deep");
+    EXPECT_EQ(chain.size(), 30u);  // levels 3 to 32
+    EXPECT_TRUE(repo_->Get(user_, chain.back().id).ok());
+    ExpectRefused(repo_->Move(user_, chain[1].id, other.id).status(), StatusCode::kInvalidArgument,
+                  "too-deep");
+    EXPECT_TRUE(repo_->Move(user_, chain[20].id, other.id).ok());
 }
 
 TEST_F(RepositoryTest, ClosedAkteCanBeMovedAsAWhole) {

@@ -102,6 +102,39 @@ TEST(CheckFileName, RefusesNamesThatCouldEscapeAFolderOrSplitAHeader) {
     }
 }
 
+// Regression (new-user trial of #2): "Rechnung\u202Etxt.exe" displays as "Rechnungexe.txt",
+// and a name of a zero-width space looks empty.
+TEST(CheckFileName, RefusesBidiControlsAndNamesWithNothingVisible) {
+    const std::string kBad[] = {"Rechnung\u202Etxt.exe", "a\u2066b", "\u200F.pdf", "\u200B",
+                                "\u200B\u00A0\u2060",    "\uFEFF"};
+    for (const auto& name : kBad) {
+        SCOPED_TRACE(::testing::PrintToString(name));
+        EXPECT_EQ(CheckFileName("dateiname", name).code(), StatusCode::kInvalidArgument);
+    }
+    EXPECT_TRUE(CheckFileName("dateiname", "Haus\u00A0am See.pdf").ok());
+    EXPECT_TRUE(CheckFileName("dateiname", "\u0645\u0644\u0641.pdf").ok()) << "Arabic letters";
+}
+
+TEST(Utf8Checker, AgreesWithIsValidUtf8WhateverThePiecesAre) {
+    const std::string kInputs[] = {"Gr\u00F6\u00DFe \u20AC 5 \U0001D11E",
+                                   "M\xFCller",
+                                   "\xE2\x82",
+                                   "\xED\xA0\x80",
+                                   "\xC0\xAF",
+                                   "plain"};
+    for (const auto& input : kInputs) {
+        for (size_t piece = 1; piece <= input.size(); ++piece) {
+            SCOPED_TRACE(::testing::PrintToString(input) + " in pieces of " +
+                         std::to_string(piece));
+            Utf8Checker checker;
+            for (size_t i = 0; i < input.size(); i += piece) {
+                checker.Feed(std::string_view(input).substr(i, piece));
+            }
+            EXPECT_EQ(checker.valid(), IsValidUtf8(input));
+        }
+    }
+}
+
 TEST(CheckKennzeichen, AcceptsLettersDigitsDotsDashesAndUnderscores) {
     for (const char* kz : {"0", "32.10.01", "A-1_b", "Z9"}) {
         SCOPED_TRACE(kz);

@@ -591,3 +591,122 @@ TEST_F(BadInputTest, TruncatedUploadsStoreNothing) {
 
 }  // namespace
 }  // namespace aktenwerk::e2e
+
+namespace aktenwerk::e2e {
+namespace {
+
+// Sends `request` as raw bytes on a fresh connection and returns the whole answer.
+std::string SendRaw(const ServerProcess& server, const std::string& request) {
+    RawConnection conn;
+    if (!conn.Connect(server.host(), server.port())) return {};
+    conn.Write(request);
+    return conn.ReadUntilClose(std::chrono::seconds(10));
+}
+
+class HttpProtocolTest : public E2eTest {
+  protected:
+    void SetUp() override { ASSERT_TRUE(StartServer()); }
+};
+
+// Regression (new-user trial of #2): the read buffer held only 8 KiB, so a header between
+// that and the 16 KiB limit was "not valid HTTP" (400) instead of being read, and a header
+// past the limit never got its 431.
+TEST_F(HttpProtocolTest, HeadersUpToTheLimitAreReadAndLargerOnesGet431) {
+    const std::string base = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+
+    std::string fits = SendRaw(server(), base + "X-Pad: " + std::string(9000, 'p') + "\r\n\r\n");
+    std::string too_large =
+        SendRaw(server(), base + "X-Pad: " + std::string(20000, 'p') + "\r\n\r\n");
+
+    EXPECT_EQ(fits.rfind("HTTP/1.1 200", 0), 0u) << fits.substr(0, 200);
+    EXPECT_EQ(too_large.rfind("HTTP/1.1 431", 0), 0u) << too_large.substr(0, 200);
+    EXPECT_NE(too_large.find("application/problem+json"), std::string::npos);
+}
+
+TEST_F(HttpProtocolTest, Http11WithoutHostIsMalformed) {
+    std::string answer = SendRaw(server(), "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("urn:aktenwerk:problem:malformed-request"), std::string::npos);
+}
+
+TEST_F(HttpProtocolTest, HeadIsAnsweredWhereverGetIsAndOptionsListsTheMethods) {
+    std::string head =
+        SendRaw(server(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string options = SendRaw(server(),
+                                  "OPTIONS /api/v1/akten/x HTTP/1.1\r\nHost: x\r\n"
+                                  "Connection: close\r\n\r\n");
+
+    EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+    EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << "HEAD must carry no body";
+    EXPECT_EQ(options.rfind("HTTP/1.1 204", 0), 0u) << options;
+    EXPECT_NE(options.find("Allow: GET, HEAD, PATCH, OPTIONS"), std::string::npos) << options;
+}
+
+TEST_F(HttpProtocolTest, AbsoluteFormTargetsAreServedAndEncodedSlashesRefused) {
+    std::string absolute = SendRaw(server(),
+                                   "GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n"
+                                   "Connection: close\r\n\r\n");
+    auto slash = api().Get("/api/v1/dokumente/x%2Finhalt");
+
+    EXPECT_EQ(absolute.rfind("HTTP/1.1 200", 0), 0u) << absolute.substr(0, 200);
+    EXPECT_EQ(slash.status, 400) << slash.Describe();
+    EXPECT_EQ(slash.ProblemType(), Problem("invalid-argument"));
+    EXPECT_FALSE(slash.Json().value("request_id", "").empty()) << slash.Describe();
+}
+
+}  // namespace
+}  // namespace aktenwerk::e2e
+
+namespace aktenwerk::e2e {
+namespace {
+
+// Regression (new-user trial of #2): thousands of small form fields before the file part
+// were all held in memory (5000 fields took the server from 23 MB to 312 MB).
+TEST_F(BadInputTest, ManyFormFieldsAreRefusedEarly) {
+    const std::string b = "vieleFelder";
+    std::string body;
+    for (int i = 0; i < 2000; ++i) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"f" + std::to_string(i) +
+                "\"\r\n\r\n" + std::string(100, 'x') + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+
+    auto res = api().Send({"POST",
+                           "/api/v1/dokumente",
+                           {{"Content-Type", "multipart/form-data; boundary=" + b}},
+                           body,
+                           {}});
+
+    ExpectProblem(res, 400, "too-many-fields");
+    EXPECT_EQ(Children("/api/v1/vorgaenge/" + open_.vorgang_id + "/inhalt").size(), 1u);
+}
+
+}  // namespace
+}  // namespace aktenwerk::e2e
+
+namespace aktenwerk::e2e {
+namespace {
+
+// Smaller points of the new-user trial of #2, each once a silent or confusing answer.
+TEST_F(BadInputTest, SmallerPointsOfTheNewUserTrial) {
+    auto seit = api().Get("/api/v1/dokumente/" + dokument_ + "/historie?seit=abc");
+    ExpectProblem(seit, 400, "invalid-argument");
+
+    auto move = api().PostJson("/api/v1/vorgaenge/" + open_.vorgang_id + "/verschieben",
+                               {{"einheit_kennzeichen", "32.10.01"}});
+    ExpectProblem(move, 400, "wrong-parent");
+    EXPECT_NE(move.Json().value("detail", "").find("parent_id"), std::string::npos);
+
+    auto long_name = api().Get("/api/v1/" + std::string(10000, 'x'));
+    EXPECT_EQ(long_name.status, 404);
+    EXPECT_LT(long_name.body.size(), 2000u) << "the 10 KB path was echoed back";
+
+    auto created = UploadRaw(open_.vorgang_id, "Prüfung.txt", "geprüft");
+    ASSERT_EQ(created.status, 201) << created.Describe();
+    EXPECT_EQ(created.Json()["version"].value("sha256", ""), test_support::Sha256Hex("geprüft"));
+    EXPECT_EQ(created.Json()["version"].value("groesse", 0), 8);
+}
+
+}  // namespace
+}  // namespace aktenwerk::e2e

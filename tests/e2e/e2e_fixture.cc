@@ -24,11 +24,13 @@ void E2eTest::TearDown() {
 }
 
 ::testing::AssertionResult E2eTest::StartServer(std::vector<std::string> extra_args,
-                                                std::string data_dir) {
+                                                std::string data_dir,
+                                                std::string admin_password) {
     ServerOptions options;
     options.binary = AktenwerkBinary();
     options.extra_args = std::move(extra_args);
     options.data_dir = std::move(data_dir);
+    if (!admin_password.empty()) options.admin_password = std::move(admin_password);
     server_ = std::make_unique<ServerProcess>(options);
     auto started = server_->Start();
     if (started) ReconnectApi();

@@ -37,7 +37,8 @@ class E2eTest : public ::testing::Test {
     // Starts the server on a fresh data directory (or `data_dir`) with `extra_args`.
     // Use with ASSERT_TRUE; on success api() is ready.
     ::testing::AssertionResult StartServer(std::vector<std::string> extra_args = {},
-                                           std::string data_dir = {});
+                                           std::string data_dir = {},
+                                           std::string admin_password = {});
 
     ServerProcess& server() { return *server_; }
     // The admin client of the running server.

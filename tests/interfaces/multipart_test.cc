@@ -134,5 +134,31 @@ TEST(ParseContentDisposition, UnterminatedQuoteIsRefused) {
     EXPECT_EQ(info.filename, "a;b");
 }
 
+// Regression (new-user trial of #2): blanks inside quotes were trimmed, so " x.txt" became
+// "x.txt" (and the name check that refuses leading blanks never saw them).
+TEST(ParseContentDisposition, KeepsBlanksInsideQuotesAndDropsThemOutside) {
+    PartInfo quoted;
+    PartInfo around;
+    ASSERT_TRUE(
+        ParseContentDisposition("form-data; name=\"datei\"; filename=\" x.txt \"", &quoted));
+    ASSERT_TRUE(
+        ParseContentDisposition("form-data; name = datei ; filename=  \"a b.txt\"  ", &around));
+
+    EXPECT_EQ(quoted.filename, " x.txt ");
+    EXPECT_EQ(around.name, "datei");
+    EXPECT_EQ(around.filename, "a b.txt");
+}
+
+// RFC 5987 allows ISO-8859-1 beside UTF-8; such a name used to be ignored, which turned the
+// file part into an unknown form field.
+TEST(ParseContentDisposition, DecodesIso88591ExtendedFilenames) {
+    PartInfo info;
+    ASSERT_TRUE(ParseContentDisposition("form-data; name=datei; filename*=ISO-8859-1''M%FCller.pdf",
+                                        &info));
+
+    EXPECT_TRUE(info.has_filename);
+    EXPECT_EQ(info.filename, "Müller.pdf");
+}
+
 }  // namespace
 }  // namespace aktenwerk::interfaces
