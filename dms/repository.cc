@@ -358,7 +358,7 @@ Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
                        const RepositoryOptions& options, const Clock* clock)
     : metadata_(std::move(metadata)),
       blobs_(std::move(blobs)),
-      users_(std::make_unique<UserStore>(metadata_.get(), clock)),
+      users_(std::make_unique<UserStore>(metadata_.get(), clock, options.password_iterations)),
       tokens_(std::make_unique<TokenStore>(metadata_.get(), clock)),
       access_(std::make_unique<AccessControl>(metadata_.get(), clock)),
       audit_queue_(std::make_unique<AuditQueue>(metadata_.get())),

@@ -38,6 +38,8 @@ struct RepositoryOptions {
     // need a little room) and deletions keep working on a full disk.
     uint64_t reserve_bytes = uint64_t{64} << 20;
     storage::MetadataStoreOptions metadata;
+    // PBKDF2 iterations for new password hashes. Lower it only in tests.
+    uint32_t password_iterations = UserStore::kIterations;
 };
 
 // A stream of bytes to store as a version. Read returns the number of bytes copied into

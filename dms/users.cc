@@ -78,8 +78,12 @@ UserInfo InfoFromJson(const nlohmann::json& j) {
 
 }  // namespace
 
-UserStore::UserStore(storage::MetadataStore* store, const Clock* clock)
-    : store_(store), clock_(clock), throttle_(clock), cache_key_(RandomBytes(32)) {}
+UserStore::UserStore(storage::MetadataStore* store, const Clock* clock, uint32_t iterations)
+    : store_(store),
+      clock_(clock),
+      iterations_(iterations),
+      throttle_(clock),
+      cache_key_(RandomBytes(32)) {}
 
 Status UserStore::Refused(const Principal& actor, std::string_view was, std::string message) {
     if (audit_) audit_->Refusal(clock_->NowMillis(), actor, "", was);
@@ -117,7 +121,7 @@ Status UserStore::Store(const Principal& actor, std::string_view name, std::stri
     // Hash outside the transaction: it takes a fraction of a second and transactions run
     // serially.
     std::string salt = RandomBytes(16);
-    std::string hash = Pbkdf2(password, salt, kIterations);
+    std::string hash = Pbkdf2(password, salt, iterations_);
     int64_t now = clock_->NowMillis();
     Status s = store_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto existing, txn.Get(keys::User(name)));
@@ -131,7 +135,7 @@ Status UserStore::Store(const Principal& actor, std::string_view name, std::stri
         }
         record["salt_raw"] = nlohmann::json::binary(std::vector<uint8_t>(salt.begin(), salt.end()));
         record["hash"] = hash;
-        record["iterations"] = kIterations;
+        record["iterations"] = iterations_;
         txn.Put(keys::User(name), storage::EncodeValue(record));
         return AppendAudit(txn, now, actor.name, "",
                            create ? "benutzer-angelegt" : "passwort-geaendert", nullptr,
@@ -289,7 +293,7 @@ Result<Principal> UserStore::Authenticate(std::string_view name, std::string_vie
     if (auto it = record.find("salt_raw"); it != record.end() && it->is_binary()) {
         salt.assign(it->get_binary().begin(), it->get_binary().end());
     }
-    uint32_t iterations = record.value("iterations", kIterations);
+    uint32_t iterations = record.value("iterations", iterations_);
     // Unknown users cost the same hash, so timing does not tell which names exist.
     std::string computed = Pbkdf2(password, salt.empty() ? "unknown-user-salt" : salt, iterations);
     const bool matches = ConstantTimeEqual(computed, record.value("hash", std::string()));

@@ -49,7 +49,8 @@ class UserStore {
     // PBKDF2 iterations for new hashes (OWASP's figure for HMAC-SHA256).
     static constexpr uint32_t kIterations = 600'000;
 
-    UserStore(storage::MetadataStore* store, const Clock* clock);
+    // `iterations` is the PBKDF2 count for new hashes (tests use fewer to run quickly).
+    UserStore(storage::MetadataStore* store, const Clock* clock, uint32_t iterations = kIterations);
 
     // Creates a user. kAlreadyExists when the name is taken; kInvalidArgument for a name
     // that is not 1..64 characters of [a-zA-Z0-9._@-] or a password shorter than 8 bytes.
@@ -106,6 +107,7 @@ class UserStore {
 
     storage::MetadataStore* store_;
     const Clock* clock_;
+    uint32_t iterations_;
     LoginThrottle throttle_;
     std::function<void()> listener_;
     AuditQueue* audit_ = nullptr;
