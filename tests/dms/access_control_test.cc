@@ -308,6 +308,28 @@ TEST_F(AccessControlTest, ReadsOfConfidentialAktenAreAuditedAndOrdinaryOnesAreNo
     }
 }
 
+TEST_F(AccessControlTest, WhoReadWhatIsInTheHistoryOnlyForAdministratorsOfTheUnit) {
+    Objekt akte = Akte(gewerbe_);
+    Objekt doc = Dokument(akte);
+    GrantRoles(gewerbe_, "benutzer:anna", {Role::kLeser});
+    GrantRoles(gewerbe_, "benutzer:bernd", {Role::kAdministrator});
+    ASSERT_TRUE(repo_->OpenContent(anna_, doc.id, 0).ok());
+    ASSERT_FALSE(repo_->Get(Principal{"carla", false}, doc.id).ok());
+
+    auto actions = [&](const Principal& p, const Objekt& o) {
+        std::vector<std::string> out;
+        for (const auto& e : Must(repo_->History(p, o.id, 0, 100))) out.push_back(e.aktion);
+        return out;
+    };
+    EXPECT_EQ(actions(anna_, doc), (std::vector<std::string>{"angelegt", "version-angelegt"}));
+    EXPECT_EQ(actions(bernd_, doc),
+              (std::vector<std::string>{"angelegt", "version-angelegt", "inhalt-gelesen",
+                                        "zugriff-verweigert"}));
+    // The grants on the unit are not shown to a reader either.
+    for (const auto& a : actions(anna_, gewerbe_))
+        EXPECT_EQ(a.find("berechtigung"), std::string::npos);
+}
+
 TEST_F(AccessControlTest, OnlyAnAdministratorOfTheUnitGrantsThereAndNotAboveItsClearance) {
     GrantRoles(sg_, "benutzer:anna", {Role::kAdministrator}, "VS-NfD");
     Grant g{gewerbe_.id, "benutzer:bernd", {Role::kLeser}, 1, false, "", 0};
