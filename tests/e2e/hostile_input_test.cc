@@ -6,9 +6,10 @@
 //
 // Names with traversal, control characters and invalid UTF-8 and JSON nesting bombs have
 // their own table in bad_input_test.cc; ids of other users' objects in security_test.cc.
-// TODO(#6): XML (external entities, billion laughs) and ZIP (entry names, count, ratio)
-// rows belong here as soon as an endpoint takes XML or ZIP (xdomea import, CMIS AtomPub);
-// the parsers' limits are in dms/untrusted_input.h and tested there.
+// TODO(#4): XML (external entities, billion laughs) and ZIP (entry names, count, ratio)
+// rows for the xdomea endpoints, and TODO(#5) for CMIS AtomPub and CMIS query injection,
+// belong here once those endpoints exist; the limits for their parsers are in
+// dms/untrusted_input.h and tested there.
 #include <chrono>
 #include <string>
 #include <thread>
