@@ -7,13 +7,15 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# Build tools and the libraries the server links against.
+# Build tools and the libraries the server links against; clang with its libFuzzer runtime
+# builds the fuzz targets (tests/fuzz).
 build_pkgs=(
     build-essential cmake pkg-config ninja-build
     libboost1.74-dev libleveldb-dev libsnappy-dev libssl-dev libmagic-dev
     nlohmann-json3-dev libpoco-dev libxml2-dev liblucene++-dev
     libpoppler-cpp-dev libtesseract-dev tesseract-ocr-deu libzip-dev
     libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+    clang libclang-rt-14-dev
 )
 
 # Tools and real input the tests use: HTTP clients, German documents and converters.

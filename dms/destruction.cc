@@ -239,10 +239,8 @@ Status RemoveSubtreeInTxn(storage::Txn& txn, const Objekt& root, const Entfernun
 
 Result<EntfernungsBericht> Repository::Destroy(const Principal& p,
                                                const EntfernungsAuftrag& auftrag) {
-    // TODO(#6): the Archivar role on the object's Aktenplaneinheit instead of admin only.
-    if (!p.admin) {
-        return PermissionDeniedError("only an archivist destroys or transfers records");
-    }
+    // The Archivar role (the disposal right) where the object is filed.
+    AKTENWERK_RETURN_IF_ERROR(LoadAuthorized(p, auftrag.objekt_id, kRightDisposal).status());
     if (auftrag.art == Entfernung::kGeloescht) {
         return InvalidArgumentError("direct deletions go through Repository::Delete");
     }
@@ -270,6 +268,12 @@ Result<EntfernungsBericht> Repository::Destroy(const Principal& p,
 
 Result<EntfernungsBericht> Repository::Delete(const Principal& p, std::string_view id,
                                               std::string_view grund) {
+    {
+        // Filing corrections are the clerk's (write right); units are the Registratur's.
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+        AKTENWERK_RETURN_IF_ERROR(
+            Authorize(p, o, o.kind == Kind::kAktenplaneinheit ? kRightPlan : kRightWrite).status());
+    }
     AKTENWERK_RETURN_IF_ERROR(CheckText("grund", grund, 2000, true, true));
     EntfernungsAuftrag auftrag;
     auftrag.objekt_id = std::string(id);
@@ -280,7 +284,7 @@ Result<EntfernungsBericht> Repository::Delete(const Principal& p, std::string_vi
         [&](storage::Txn& txn) -> Status {
             bericht = {};
             AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadObjekt(txn, id));
-            AKTENWERK_RETURN_IF_ERROR(CheckDeletable(txn, p, o));
+            AKTENWERK_RETURN_IF_ERROR(CheckDeletable(txn, o));
             return RemoveSubtreeInTxn(txn, o, auftrag, p.name, clock_->NowMillis(), clock_->Today(),
                                       hook_, &bericht);
         },
@@ -295,8 +299,7 @@ Result<EntfernungsBericht> Repository::Delete(const Principal& p, std::string_vi
 // Dokument filed in an open Akte or Vorgang (a filing correction: wrong Akte, duplicate scan),
 // an Akte or Vorgang opened by mistake and still empty, and an empty Aktenplaneinheit. Holds
 // are checked by the removal core in the same transaction.
-Status Repository::CheckDeletable(const storage::Txn& txn, const Principal& p,
-                                  const Objekt& o) const {
+Status Repository::CheckDeletable(const storage::Txn& txn, const Objekt& o) const {
     auto has_entry = [&](const std::string& prefix) -> Result<bool> {
         bool found = false;
         AKTENWERK_RETURN_IF_ERROR(txn.Scan(prefix, "", [&](auto, auto) {
@@ -307,10 +310,6 @@ Status Repository::CheckDeletable(const storage::Txn& txn, const Principal& p,
     };
     switch (o.kind) {
         case Kind::kAktenplaneinheit: {
-            // TODO(#6): the Registrator role on the unit instead of admin only.
-            if (!p.admin) {
-                return PermissionDeniedError("only the Registratur deletes Aktenplaneinheiten");
-            }
             AKTENWERK_ASSIGN_OR_RETURN(bool children, has_entry(keys::ChildPrefix(o.id)));
             AKTENWERK_ASSIGN_OR_RETURN(bool stubs, has_entry(keys::StubChildPrefix(o.id)));
             if (children || stubs) {
@@ -340,13 +339,21 @@ Status Repository::CheckDeletable(const storage::Txn& txn, const Principal& p,
     return Status::Ok();
 }
 
-Result<Stub> Repository::GetStub(const Principal& /*p*/, std::string_view id) const {
-    // TODO(#6): only callers who may see the former parent.
+Result<Stub> Repository::GetStub(const Principal& p, std::string_view id) const {
     if (id.empty() || id.size() > 64) return NotFoundError("no stub " + std::string(id));
     AKTENWERK_ASSIGN_OR_RETURN(auto raw, metadata_->Get(keys::Stub(id)));
     if (!raw) return NotFoundError("no removed object " + std::string(id));
     AKTENWERK_ASSIGN_OR_RETURN(auto j, storage::DecodeValue(*raw));
-    return StubFromJson(j);
+    AKTENWERK_ASSIGN_OR_RETURN(auto stub, StubFromJson(j));
+    // A stub is seen by whoever may read where it was filed; when that is gone as well (a
+    // Vorgang's stub in a destroyed Akte), by administrators only.
+    bool visible = p.admin;
+    if (auto parent = Load(stub.parent_id); parent.ok()) {
+        auto access = access_->AccessTo(p, *parent);
+        visible = access.ok() && (access->rights & kRightRead) != 0;
+    }
+    if (!visible) return NotFoundError("no removed object " + std::string(id));
+    return stub;
 }
 
 Result<std::vector<Stub>> Repository::Stubs(const Principal& p, std::string_view parent_id,

@@ -70,13 +70,11 @@ Status Held(const Sperre& s, const Objekt& o, std::string_view what) {
                                    "held");
 }
 
-Status CheckAuthorised(const Principal& p, std::string_view what) {
-    // TODO(#6): the Registrator role on the object's Aktenplaneinheit instead of admin only.
-    if (!p.admin) {
-        return PermissionDeniedError("only an authorised user (Registratur) may " +
-                                     std::string(what));
-    }
-    return Status::Ok();
+// Whether `p` may see `o`, without an audit entry: lists leave out what the caller may not
+// read instead of refusing the whole list.
+bool MaySee(const Repository& repo, const Principal& p, const Objekt& o) {
+    auto access = repo.access().AccessTo(p, o);
+    return access.ok() && (access->rights & kRightRead) != 0;
 }
 
 }  // namespace
@@ -199,7 +197,8 @@ Status CheckMoveKeepsHolds(const storage::Txn& txn, const Objekt& o,
 
 Result<Sperre> HoldService::Place(const Principal& p, std::string_view objekt_id,
                                   const SperreAntrag& antrag) {
-    AKTENWERK_RETURN_IF_ERROR(CheckAuthorised(p, "place a hold"));
+    // The Registrator role (the hold right) on the object; refusals are audited there.
+    AKTENWERK_RETURN_IF_ERROR(repo_->LoadAuthorized(p, objekt_id, kRightHold).status());
     AKTENWERK_RETURN_IF_ERROR(CheckText("grund", antrag.grund, 2000, true, true));
     AKTENWERK_RETURN_IF_ERROR(CheckText("anordnende_stelle", antrag.anordnende_stelle, 500, true));
     AKTENWERK_RETURN_IF_ERROR(
@@ -227,7 +226,10 @@ Result<Sperre> HoldService::Place(const Principal& p, std::string_view objekt_id
 
 Result<Sperre> HoldService::Release(const Principal& p, std::string_view sperre_id,
                                     std::string_view grund) {
-    AKTENWERK_RETURN_IF_ERROR(CheckAuthorised(p, "release a hold"));
+    {
+        AKTENWERK_ASSIGN_OR_RETURN(auto held, LoadSperre(repo_->metadata(), sperre_id));
+        AKTENWERK_RETURN_IF_ERROR(repo_->LoadAuthorized(p, held.objekt_id, kRightHold).status());
+    }
     AKTENWERK_RETURN_IF_ERROR(CheckText("grund", grund, 2000, true, true));
     Sperre s;
     // Releasing frees nothing on disk, but it must work on a full disk: a hold that cannot be
@@ -255,15 +257,34 @@ Result<Sperre> HoldService::Release(const Principal& p, std::string_view sperre_
     return s;
 }
 
-Result<Sperre> HoldService::Get(const Principal& /*p*/, std::string_view sperre_id) const {
-    // TODO(#6): only callers who may see the held object.
-    return LoadSperre(repo_->metadata(), sperre_id);
+Result<Sperre> HoldService::Get(const Principal& p, std::string_view sperre_id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto s, LoadSperre(repo_->metadata(), sperre_id));
+    // A hold on something the caller may not see does not exist for it. Released holds may
+    // outlive their object (a later Aussonderung); those stay for administrators.
+    auto o = LoadObjekt(StoreView(repo_->metadata()), s.objekt_id);
+    if (o.ok() ? !MaySee(*repo_, p, *o) : !p.admin) {
+        return NotFoundError("no hold " + std::string(sperre_id));
+    }
+    return s;
 }
 
-Result<std::vector<Sperre>> HoldService::List(const Principal& /*p*/, bool nur_aktive,
+Result<std::vector<Sperre>> HoldService::List(const Principal& p, bool nur_aktive,
                                               std::optional<std::string> objekt_id,
                                               size_t limit) const {
-    // TODO(#6): filter by the caller's rights on the held objects.
+    AKTENWERK_ASSIGN_OR_RETURN(auto all, ListUnfiltered(nur_aktive, std::move(objekt_id), limit));
+    if (p.admin) return all;
+    const StoreView view(repo_->metadata());
+    std::vector<Sperre> out;
+    for (auto& s : all) {
+        auto o = LoadObjekt(view, s.objekt_id);
+        if (o.ok() && MaySee(*repo_, p, *o)) out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Result<std::vector<Sperre>> HoldService::ListUnfiltered(bool nur_aktive,
+                                                        std::optional<std::string> objekt_id,
+                                                        size_t limit) const {
     std::vector<std::string> ids;
     const storage::MetadataStore& store = repo_->metadata();
     if (objekt_id && nur_aktive) {
@@ -310,7 +331,11 @@ Result<std::vector<Sperre>> HoldService::Wirksam(const Principal& p,
     AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadObjekt(view, objekt_id));
     AKTENWERK_ASSIGN_OR_RETURN(auto out, HoldsCovering(view, o));
     AKTENWERK_ASSIGN_OR_RETURN(auto below, HoldsBelow(view, o));
-    for (auto& h : below) out.push_back(std::move(h));
+    for (auto& h : below) {
+        // What lies below may be closed to the caller (a denied sub-unit, a confidential Akte).
+        auto held = LoadObjekt(view, h.objekt_id);
+        if (p.admin || (held.ok() && MaySee(*repo_, p, *held))) out.push_back(std::move(h));
+    }
     return out;
 }
 

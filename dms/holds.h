@@ -53,20 +53,23 @@ class HoldService {
   public:
     explicit HoldService(Repository* repo) : repo_(repo) {}
 
-    // Places a hold on `objekt_id`. Needs an authorised user (kPermissionDenied otherwise);
+    // Places a hold on `objekt_id`. Needs the hold right (Registrator) on it;
     // kInvalidArgument for a missing reason or authority; kNotFound for an unknown or
     // destroyed object. Audited as "sperre-gesetzt" on the held object.
     Result<Sperre> Place(const Principal& p, std::string_view objekt_id,
                          const SperreAntrag& antrag);
 
-    // Releases an active hold with a reason. Needs an authorised user; kFailedPrecondition
+    // Releases an active hold with a reason. Needs the hold right on the held object;
+    // kFailedPrecondition
     // (reason "not-active") when it was released already. Audited as "sperre-aufgehoben".
     Result<Sperre> Release(const Principal& p, std::string_view sperre_id, std::string_view grund);
 
+    // kNotFound also for a hold on an object the caller may not see.
     Result<Sperre> Get(const Principal& p, std::string_view sperre_id) const;
 
     // Holds in creation order of their ids' storage (all, or only active ones; optionally only
-    // those placed on `objekt_id` itself). At most `limit`.
+    // those placed on `objekt_id` itself). At most `limit`, then without those on objects the
+    // caller may not see.
     Result<std::vector<Sperre>> List(const Principal& p, bool nur_aktive,
                                      std::optional<std::string> objekt_id, size_t limit) const;
 
@@ -75,6 +78,10 @@ class HoldService {
     Result<std::vector<Sperre>> Wirksam(const Principal& p, std::string_view objekt_id) const;
 
   private:
+    Result<std::vector<Sperre>> ListUnfiltered(bool nur_aktive,
+                                               std::optional<std::string> objekt_id,
+                                               size_t limit) const;
+
     Repository* repo_;
 };
 

@@ -81,6 +81,16 @@ inline std::string StubChild(std::string_view parent_id, std::string_view id) {
     return StubChildPrefix(parent_id) + std::string(id);
 }
 
+// Access control (issue #6): grants by unit and subject, groups, API tokens by id.
+inline constexpr std::string_view kGrantPrefix = "acl/";
+inline std::string Grant(std::string_view einheit_id, std::string_view subjekt) {
+    return "acl/" + std::string(einheit_id) + "/" + std::string(subjekt);
+}
+inline constexpr std::string_view kGroupPrefix = "grp/";
+inline std::string Group(std::string_view name) { return "grp/" + std::string(name); }
+inline constexpr std::string_view kTokenPrefix = "tok/";
+inline std::string Token(std::string_view id) { return "tok/" + std::string(id); }
+
 inline constexpr std::string_view kFormat = "m/format";
 inline constexpr std::string_view kObjektSequenz = "m/objekt-sequenz";
 

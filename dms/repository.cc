@@ -347,6 +347,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
     std::unique_ptr<Repository> repo(
         new Repository(std::move(metadata), std::move(blobs), std::move(pattern), options, clock));
     repo->data_dir_ = data_dir;
+    AKTENWERK_RETURN_IF_ERROR(repo->access_->Load());
     return repo;
 }
 
@@ -355,14 +356,96 @@ Repository::Repository(std::unique_ptr<storage::MetadataStore> metadata,
                        const RepositoryOptions& options, const Clock* clock)
     : metadata_(std::move(metadata)),
       blobs_(std::move(blobs)),
-      users_(std::make_unique<UserStore>(metadata_.get(), clock)),
+      users_(std::make_unique<UserStore>(metadata_.get(), clock, options.password_iterations)),
+      tokens_(std::make_unique<TokenStore>(metadata_.get(), clock)),
+      access_(std::make_unique<AccessControl>(metadata_.get(), clock)),
+      audit_queue_(std::make_unique<AuditQueue>(metadata_.get())),
       pattern_(std::move(pattern)),
       options_(options),
-      clock_(clock) {}
+      clock_(clock) {
+    users_->SetChangeListener([access = access_.get()] { access->PrincipalsChanged(); });
+    users_->SetAuditQueue(audit_queue_.get());
+    tokens_->SetAuditQueue(audit_queue_.get());
+    access_->SetAuditQueue(audit_queue_.get());
+}
 
 Repository::~Repository() = default;
 
 Result<Objekt> Repository::Load(std::string_view id) const { return LoadFrom(*metadata_, id); }
+
+void Repository::Refuse(const Principal& p, const Objekt& o, uint32_t needed, bool visible) const {
+    json detail = {{"rechte", RightNames(needed)}, {"sichtbar", visible}};
+    if (p.token) detail["token"] = p.token->token_id;
+    audit_queue_->Push({clock_->NowMillis(), p.name, o.id, "zugriff-verweigert", detail});
+}
+
+Result<Access> Repository::Authorize(const Principal& p, const Objekt& o, uint32_t needed,
+                                     std::optional<size_t> level) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto access, access_->AccessTo(p, o));
+    uint32_t rights = access.rights;
+    if (level && *level != access.placement.stufe) {
+        Placement at{access.placement.einheit_id, std::max(*level, access.placement.stufe)};
+        AKTENWERK_ASSIGN_OR_RETURN(rights, access_->RightsAt(p, at));
+    }
+    if ((access.rights & kRightRead) == 0) {
+        Refuse(p, o, needed, false);
+        // The very message of a missing object: nothing tells the two apart.
+        return NotFoundError("object " + o.id + " not found");
+    }
+    if ((rights & needed) != needed) {
+        Refuse(p, o, needed, true);
+        std::string what;
+        for (const auto& name : RightNames(needed & ~rights))
+            what += (what.empty() ? "" : ", ") + name;
+        return PermissionDeniedError("this needs the right " + what + " on " + Bezeichnung(o));
+    }
+    return access;
+}
+
+Result<Objekt> Repository::LoadAuthorized(const Principal& p, std::string_view id,
+                                          uint32_t needed) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+    AKTENWERK_RETURN_IF_ERROR(Authorize(p, o, needed).status());
+    return o;
+}
+
+Result<Access> Repository::AccessOn(const Principal& p, std::string_view id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+    return Authorize(p, o, kRightRead);
+}
+
+Result<Visibility> Repository::VisibilityFor(const Principal& p) const {
+    return access_->VisibilityFor(p);
+}
+
+void Repository::FlushAudit() const { audit_queue_->Flush(); }
+
+// Reads of confidential objects are on record, like every content read.
+Status Repository::AuditConfidentialRead(const Principal& p, const Objekt& o, const Access& access,
+                                         std::string_view what) const {
+    if (access.placement.stufe < kAuditedLevel) return Status::Ok();
+    return metadata_->Commit(
+        [&](storage::Txn& txn) {
+            return AppendAudit(txn, clock_->NowMillis(), p.name, o.id, "vertraulich-gelesen",
+                               nullptr,
+                               {{"was", what}, {"stufe", kLevelNames[access.placement.stufe]}});
+        },
+        storage::Room::kMayUseReserve);
+}
+
+// The right a change of `kind` needs on its parent or itself: the plan's structure is the
+// records office's, the Akten's contents are the clerks'.
+static uint32_t WriteRightFor(Kind kind) {
+    return kind == Kind::kAktenplaneinheit ? kRightPlan : kRightWrite;
+}
+
+// The level a new or changed Akte asks for in `fields`, if any.
+static std::optional<size_t> RequestedLevel(const json& fields) {
+    if (!fields.is_object()) return std::nullopt;
+    auto it = fields.find("vertraulichkeit");
+    if (it == fields.end() || !it->is_string()) return std::nullopt;
+    return ParseLevel(it->get<std::string>());
+}
 
 Status Repository::CreateInTxn(storage::Txn& txn, const Principal& p, Objekt& o,
                                const json& fields) {
@@ -448,6 +531,16 @@ Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_vie
     o.id = NewId();
     o.kind = kind;
     o.parent_id = parent_id.empty() ? std::string(kRootId) : std::string(parent_id);
+    if (o.parent_id == kRootId) {
+        if (!p.admin) {
+            audit_queue_->Refusal(clock_->NowMillis(), p, "", "einheit-anlegen");
+            return PermissionDeniedError("only an administrator adds top-level units");
+        }
+    } else {
+        AKTENWERK_ASSIGN_OR_RETURN(auto parent, Load(o.parent_id));
+        AKTENWERK_RETURN_IF_ERROR(
+            Authorize(p, parent, WriteRightFor(kind), RequestedLevel(fields)).status());
+    }
     Status s = metadata_->Commit([&](storage::Txn& txn) { return CreateInTxn(txn, p, o, fields); });
     if (!s.ok()) return s.WithContext("create " + std::string(KindName(kind)));
     return o;
@@ -455,6 +548,10 @@ Result<Objekt> Repository::Create(const Principal& p, Kind kind, std::string_vie
 
 Result<ImportReport> Repository::ImportAktenplan(const Principal& p,
                                                  const std::vector<PlanUnit>& units) {
+    if (!p.admin) {
+        audit_queue_->Refusal(clock_->NowMillis(), p, "", "aktenplan-import");
+        return PermissionDeniedError("only an administrator imports an Aktenplan");
+    }
     ImportReport report;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         report = {};
@@ -578,7 +675,7 @@ Result<std::pair<Objekt, Version>> Repository::CreateDokument(const Principal& p
     AKTENWERK_RETURN_IF_ERROR(CheckNewVersion(nv));
     // Check before reading the body, so that a large upload into a closed Vorgang is refused
     // early; the transaction checks again.
-    AKTENWERK_ASSIGN_OR_RETURN(auto parent, Load(parent_id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto parent, LoadAuthorized(p, parent_id, kRightWrite));
     AKTENWERK_RETURN_IF_ERROR(CheckWritable(*metadata_, parent));
 
     AKTENWERK_ASSIGN_OR_RETURN(auto blob, WriteBlob(content));
@@ -607,10 +704,9 @@ Result<std::pair<Objekt, Version>> Repository::CreateDokument(const Principal& p
 Result<Version> Repository::AddVersion(const Principal& p, std::string_view dokument_id,
                                        ContentSource& content, const NewVersion& nv) {
     AKTENWERK_RETURN_IF_ERROR(CheckNewVersion(nv));
-    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Load(dokument_id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, LoadAuthorized(p, dokument_id, kRightWrite));
     if (doc.kind != Kind::kDokument) {
-        return InvalidArgumentError(dokument_id.data() + std::string(" is not a Dokument"),
-                                    "wrong-kind");
+        return InvalidArgumentError(std::string(dokument_id) + " is not a Dokument", "wrong-kind");
     }
     AKTENWERK_RETURN_IF_ERROR(CheckWritable(*metadata_, doc));
 
@@ -632,6 +728,11 @@ Result<Version> Repository::AddVersion(const Principal& p, std::string_view doku
 
 Result<Objekt> Repository::Update(const Principal& p, std::string_view id, const json& patch,
                                   uint64_t expected_revision) {
+    {
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+        AKTENWERK_RETURN_IF_ERROR(
+            Authorize(p, o, WriteRightFor(o.kind), RequestedLevel(patch)).status());
+    }
     Objekt result;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
@@ -665,11 +766,27 @@ Result<Objekt> Repository::Update(const Principal& p, std::string_view id, const
         return Status::Ok();
     });
     if (!s.ok()) return s.WithContext("update " + std::string(id));
+    if (RequestedLevel(patch)) access_->TreeChanged();
     return result;
 }
 
 Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
                                 std::string_view new_parent_id) {
+    {
+        // Moving Akten and units restructures the plan; Vorgänge and Dokumente move inside
+        // the Akten a clerk works in. The same right is needed at the target.
+        AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+        const uint32_t needed =
+            o.kind == Kind::kAktenplaneinheit || o.kind == Kind::kAkte ? kRightPlan : kRightWrite;
+        AKTENWERK_RETURN_IF_ERROR(Authorize(p, o, needed).status());
+        if (new_parent_id.empty() || new_parent_id == kRootId) {
+            if (!p.admin)
+                return PermissionDeniedError("only an administrator adds top-level units");
+        } else {
+            AKTENWERK_ASSIGN_OR_RETURN(auto target, Load(new_parent_id));
+            AKTENWERK_RETURN_IF_ERROR(Authorize(p, target, needed).status());
+        }
+    }
     Objekt result;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
@@ -739,11 +856,17 @@ Result<Objekt> Repository::Move(const Principal& p, std::string_view id,
         return Status::Ok();
     });
     if (!s.ok()) return s.WithContext("move " + std::string(id));
+    access_->TreeChanged();
     return result;
 }
 
 Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
                                  std::optional<CivilDate> date, std::string_view grund) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto target, LoadAuthorized(p, id, kRightWrite));
+    // A retroactive zdA is the Registratur's: those who may also reopen (the Registrator
+    // role). Checked (and a refusal audited) before the transaction.
+    const bool registratur =
+        date && date->year < clock_->Today().year && Authorize(p, target, kRightReopen).ok();
     Objekt result;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
@@ -764,8 +887,7 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
         // when the zdA's calendar year ends), so only the Registratur may enter one.
         json nachher = {{"zda", zda.ToString()}};
         if (zda.year < today.year) {
-            // TODO(#6): the Registrator role on the object's Aktenplaneinheit.
-            if (!p.admin) {
+            if (!registratur) {
                 return PermissionDeniedError(
                     "a zdA date in an earlier year (" + zda.ToString() +
                     ") is a retroactive entry; only the Registratur may record it");
@@ -790,11 +912,11 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
                 hook_->OnLifecycleChange(txn, LifecycleEvent::kClosed, before, o));
         }
         nachher["laufzeit_ende"] = o.laufzeit_ende->ToString();
-        AKTENWERK_RETURN_IF_ERROR(AppendAudit(
-            txn, now, p.name, o.id, "zda",
-            {{"laufzeit_ende",
-              before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
-            nachher));
+        AKTENWERK_RETURN_IF_ERROR(
+            AppendAudit(txn, now, p.name, o.id, "zda",
+                        {{"laufzeit_ende",
+                          before.laufzeit_ende ? json(before.laufzeit_ende->ToString()) : json()}},
+                        nachher));
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "zda", 0));
         result = o;
         return Status::Ok();
@@ -804,6 +926,7 @@ Result<Objekt> Repository::Close(const Principal& p, std::string_view id,
 }
 
 Result<Objekt> Repository::Reopen(const Principal& p, std::string_view id) {
+    AKTENWERK_RETURN_IF_ERROR(LoadAuthorized(p, id, kRightReopen).status());
     Objekt result;
     Status s = metadata_->Commit([&](storage::Txn& txn) -> Status {
         AKTENWERK_ASSIGN_OR_RETURN(auto o, LoadFrom(txn, id));
@@ -832,24 +955,38 @@ Result<Objekt> Repository::Reopen(const Principal& p, std::string_view id) {
     return result;
 }
 
-Result<Objekt> Repository::Get(const Principal& /*p*/, std::string_view id) const {
-    // TODO(#6): check the caller's rights on the object's Aktenplaneinheit.
-    return Load(id);
+Result<Objekt> Repository::Get(const Principal& p, std::string_view id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, Load(id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto access, Authorize(p, o, kRightRead));
+    AKTENWERK_RETURN_IF_ERROR(AuditConfidentialRead(p, o, access, "metadaten"));
+    return o;
 }
 
 Result<Objekt> Repository::FindByKennzeichen(const Principal& p,
                                              std::string_view kennzeichen) const {
     AKTENWERK_ASSIGN_OR_RETURN(auto id, metadata_->Get(keys::Kennzeichen(kennzeichen)));
-    if (!id)
-        return NotFoundError("no Aktenplaneinheit with Kennzeichen " + std::string(kennzeichen));
-    return Get(p, *id);
+    const Status missing =
+        NotFoundError("no Aktenplaneinheit with Kennzeichen " + std::string(kennzeichen));
+    if (!id) return missing;
+    auto o = Get(p, *id);
+    if (!o.ok() && o.status().code() == StatusCode::kNotFound) return missing;
+    return o;
 }
 
 Result<Objekt> Repository::FindByAktenzeichen(const Principal& p,
                                               std::string_view aktenzeichen) const {
     AKTENWERK_ASSIGN_OR_RETURN(auto id, metadata_->Get(keys::Aktenzeichen(aktenzeichen)));
-    if (!id) return NotFoundError("no Akte with Aktenzeichen " + std::string(aktenzeichen));
-    return Get(p, *id);
+    // An Aktenzeichen the caller may not see answers exactly like one that does not exist.
+    const Status missing = NotFoundError("no Akte with Aktenzeichen " + std::string(aktenzeichen));
+    if (!id) return missing;
+    auto o = Get(p, *id);
+    if (!o.ok() && o.status().code() == StatusCode::kNotFound) {
+        // A removed Akte says so to those who may see its stub: an Aktenzeichen is guessable,
+        // its fate is not everyone's business.
+        if (o.status().reason() == "ausgesondert" && GetStub(p, *id).ok()) return o;
+        return missing;
+    }
+    return o;
 }
 
 Result<std::vector<Objekt>> Repository::Path(const Principal& p, std::string_view id) const {
@@ -869,38 +1006,49 @@ Result<std::vector<Objekt>> Repository::Path(const Principal& p, std::string_vie
 Result<ChildPage> Repository::Children(const Principal& p, std::string_view parent_id,
                                        std::optional<Kind> kind, std::string_view cursor,
                                        size_t limit) const {
-    if (parent_id != kRootId) AKTENWERK_RETURN_IF_ERROR(Get(p, parent_id).status());
+    if (parent_id != kRootId) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto parent, Load(parent_id));
+        AKTENWERK_ASSIGN_OR_RETURN(auto access, Authorize(p, parent, kRightRead));
+        AKTENWERK_RETURN_IF_ERROR(AuditConfidentialRead(p, parent, access, "inhalt"));
+    }
     std::string prefix = keys::ChildPrefix(parent_id);
     if (kind) prefix += std::string(1, KindChar(*kind)) + "/";
     if (!cursor.empty() && cursor.substr(0, prefix.size()) != prefix) {
         return InvalidArgumentError("the paging cursor does not belong to this listing");
     }
     limit = std::clamp<size_t>(limit, 1, 1000);
-    std::vector<std::string> ids;
+    // Children the caller may not read are skipped. A page stops after a bounded number of
+    // keys even when few of them are visible, and then carries a cursor to go on.
+    const size_t budget = limit * 10 + 1000;
+    size_t scanned = 0;
     std::string last_key;
     bool more = false;
-    AKTENWERK_RETURN_IF_ERROR(
-        metadata_->Scan(prefix, cursor, limit + 1, [&](std::string_view key, auto) {
-            if (ids.size() == limit) {
-                more = true;
-                return false;
-            }
-            ids.emplace_back(key.substr(key.rfind('/') + 1));
-            last_key = key;
-            return true;
-        }));
+    Status inner;
     ChildPage page;
-    for (const auto& child_id : ids) {
-        AKTENWERK_ASSIGN_OR_RETURN(auto child, Load(child_id));
-        page.items.push_back(std::move(child));
-    }
+    AKTENWERK_RETURN_IF_ERROR(metadata_->Scan(prefix, cursor, 0, [&](std::string_view key, auto) {
+        if (page.items.size() == limit || scanned == budget) {
+            more = true;
+            return false;
+        }
+        ++scanned;
+        auto child = Load(key.substr(key.rfind('/') + 1));
+        auto access = child.ok() ? access_->AccessTo(p, *child) : Result<Access>(child.status());
+        if (!access.ok()) {
+            inner = access.status();
+            return false;
+        }
+        if (access->rights & kRightRead) page.items.push_back(std::move(child).value());
+        last_key = key;
+        return true;
+    }));
+    AKTENWERK_RETURN_IF_ERROR(inner);
     if (more) page.next_cursor = last_key;
     return page;
 }
 
 Result<std::vector<Version>> Repository::Versions(const Principal& p,
                                                   std::string_view dokument_id) const {
-    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Get(p, dokument_id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, LoadAuthorized(p, dokument_id, kRightRead));
     if (doc.kind != Kind::kDokument) {
         return InvalidArgumentError(std::string(dokument_id) + " is not a Dokument", "wrong-kind");
     }
@@ -923,7 +1071,7 @@ Result<std::vector<Version>> Repository::Versions(const Principal& p,
 
 Result<Version> Repository::GetVersion(const Principal& p, std::string_view dokument_id,
                                        uint32_t nummer) const {
-    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Get(p, dokument_id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, LoadAuthorized(p, dokument_id, kRightRead));
     if (doc.kind != Kind::kDokument) {
         return InvalidArgumentError(std::string(dokument_id) + " is not a Dokument", "wrong-kind");
     }
@@ -939,6 +1087,9 @@ Result<Version> Repository::GetVersion(const Principal& p, std::string_view doku
 
 Result<Content> Repository::OpenContent(const Principal& p, std::string_view dokument_id,
                                         uint32_t nummer) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto doc, Load(dokument_id));
+    AKTENWERK_ASSIGN_OR_RETURN(auto access, Authorize(p, doc, kRightRead));
+    const size_t stufe = access.placement.stufe;
     AKTENWERK_ASSIGN_OR_RETURN(auto version, GetVersion(p, dokument_id, nummer));
     AKTENWERK_ASSIGN_OR_RETURN(auto reader, blobs_->OpenReader(version.sha256));
     if (reader->size() != version.groesse) {
@@ -949,7 +1100,9 @@ Result<Content> Repository::OpenContent(const Principal& p, std::string_view dok
         [&](storage::Txn& txn) {
             return AppendAudit(txn, clock_->NowMillis(), p.name, version.dokument_id,
                                "inhalt-gelesen", nullptr,
-                               {{"version", version.nummer}, {"sha256", version.sha256}});
+                               {{"version", version.nummer},
+                                {"sha256", version.sha256},
+                                {"stufe", kLevelNames[stufe]}});
         },
         storage::Room::kMayUseReserve);
     if (!audited.ok()) AKTENWERK_RETURN_IF_ERROR(AllowUnauditedRead(version.dokument_id, audited));
@@ -979,19 +1132,49 @@ Status Repository::AllowUnauditedRead(std::string_view dokument_id, const Status
 
 Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::string_view id,
                                                     uint64_t after, size_t limit) const {
-    // The audit trail outlives the record: a removed object's history stays readable.
-    Status found = Get(p, id).status();
-    if (!found.ok() && found.code() != StatusCode::kNotFound) return found;
-    AKTENWERK_ASSIGN_OR_RETURN(
-        auto entries, ReadObjektAudit(*metadata_, id, after, std::clamp<size_t>(limit, 1, 1000)));
-    // TODO(#6): check the rights of the caller on a removed object's former place.
-    if (!found.ok() && entries.empty() && after == 0) return found;
-    return entries;
+    auto o = Load(id);
+    if (!o.ok()) {
+        if (o.status().code() != StatusCode::kNotFound) return o.status();
+        // The audit trail outlives the record: a removed object's history stays readable,
+        // but its former place no longer carries grants, so only administrators read it.
+        if (!p.admin) return o.status();
+        auto entries = ReadObjektAudit(*metadata_, id, after, std::clamp<size_t>(limit, 1, 1000));
+        if (entries.ok() && entries->empty() && after == 0) return o.status();
+        return entries;
+    }
+    AKTENWERK_ASSIGN_OR_RETURN(auto access, Authorize(p, *o, kRightRead));
+    AKTENWERK_RETURN_IF_ERROR(AuditConfidentialRead(p, *o, access, "historie"));
+    audit_queue_->Flush();
+    limit = std::clamp<size_t>(limit, 1, 1000);
+    if (access.rights & kRightAdminister) return ReadObjektAudit(*metadata_, id, after, limit);
+
+    static const std::vector<std::string_view> kProtocol = {
+        "inhalt-gelesen",       "vertraulich-gelesen",   "zugriff-verweigert",
+        "berechtigung-gesetzt", "berechtigung-entfernt", "token-angelegt",
+        "token-widerrufen"};
+    std::vector<AuditEntry> out;
+    // Bounded: a page of reads only is skipped, but not forever.
+    for (int pages = 0; pages < 10 && out.size() < limit; ++pages) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto page, ReadObjektAudit(*metadata_, id, after, limit));
+        if (page.empty()) break;
+        after = page.back().seq;
+        for (auto& e : page) {
+            if (out.size() < limit &&
+                std::find(kProtocol.begin(), kProtocol.end(), e.aktion) == kProtocol.end()) {
+                out.push_back(std::move(e));
+            }
+        }
+    }
+    return out;
 }
 
 Result<std::vector<AuditEntry>> Repository::Audit(const Principal& p, uint64_t after,
                                                   size_t limit) const {
-    if (!p.admin) return PermissionDeniedError("only an administrator reads the whole audit trail");
+    if (!p.admin) {
+        audit_queue_->Refusal(clock_->NowMillis(), p, "", "audit-lesen");
+        return PermissionDeniedError("only an administrator reads the whole audit trail");
+    }
+    audit_queue_->Flush();
     return ReadAudit(*metadata_, after, std::clamp<size_t>(limit, 1, 1000));
 }
 

@@ -12,13 +12,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dms/access_control.h"
 #include "dms/aktenplan_import.h"
 #include "dms/aktenzeichen.h"
+#include "dms/audit_queue.h"
 #include "dms/clock.h"
 #include "dms/destruction.h"
 #include "dms/lifecycle_hook.h"
 #include "dms/model.h"
 #include "dms/principal.h"
+#include "dms/tokens.h"
 #include "dms/users.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
@@ -37,6 +40,8 @@ struct RepositoryOptions {
     // need a little room) and deletions keep working on a full disk.
     uint64_t reserve_bytes = uint64_t{64} << 20;
     storage::MetadataStoreOptions metadata;
+    // PBKDF2 iterations for new password hashes. Lower it only in tests.
+    uint32_t password_iterations = UserStore::kIterations;
 };
 
 // A stream of bytes to store as a version. Read returns the number of bytes copied into
@@ -75,6 +80,12 @@ struct ChildPage {
 
 // Thread-safe. Methods that change data return only after the change and its audit entry
 // are durable.
+//
+// Rights (issue #6): every method checks the caller's rights through Authorize() before it
+// reads or changes anything, so no interface can forget them. An object the caller may not
+// read answers kNotFound with the same message as a missing one (its existence is
+// confidential); an object it may read but not change answers kPermissionDenied. Both are
+// written to the audit trail. New methods call Authorize (or LoadAuthorized) first, too.
 class Repository {
   public:
     // Opens (or creates) a data directory: DIR/meta (LevelDB), DIR/blobs. Refuses a directory
@@ -179,12 +190,35 @@ class Repository {
     // repository is used by other threads; `hook` must outlive the repository's use of it.
     void SetLifecycleHook(LifecycleHook* hook) { hook_ = hook; }
 
+    // The audit entries of one object, oldest first. Who read it, who was refused and who
+    // holds which roles there is the business of those who administer the unit (reading
+    // habits of staff are personal data too): without kRightAdminister those entries are
+    // left out.
     Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id, uint64_t after,
                                             size_t limit) const;
     // The whole audit trail; administrators only.
     Result<std::vector<AuditEntry>> Audit(const Principal& p, uint64_t after, size_t limit) const;
 
+    // The rights check of the service. Returns the caller's access to `o` when it holds
+    // every right in `needed` (a mask of Right) there, evaluated at `level` when given
+    // (a Vertraulichkeitsstufe the change would give the object) or else at the object's
+    // own. kNotFound (as for a missing object) when `p` may not read `o`, kPermissionDenied
+    // when it may read but lacks a right; both refusals are queued for the audit trail.
+    Result<Access> Authorize(const Principal& p, const Objekt& o, uint32_t needed,
+                             std::optional<size_t> level = std::nullopt) const;
+    // Loads `id` and Authorize()s it.
+    Result<Objekt> LoadAuthorized(const Principal& p, std::string_view id, uint32_t needed) const;
+    // The caller's own rights on an object (kNotFound when it may not read it).
+    Result<Access> AccessOn(const Principal& p, std::string_view id) const;
+    // What `p` may read, for filters inside the search index.
+    Result<Visibility> VisibilityFor(const Principal& p) const;
+    // Writes audit entries queued so far (refusals); for tests and shutdown.
+    void FlushAudit() const;
+
     UserStore& users() { return *users_; }
+    TokenStore& tokens() { return *tokens_; }
+    AccessControl& access() { return *access_; }
+    const AccessControl& access() const { return *access_; }
     storage::MetadataStore& metadata() { return *metadata_; }
     storage::BlobStore& blobs() { return *blobs_; }
     const Clock& clock() const { return *clock_; }
@@ -200,6 +234,9 @@ class Repository {
                const RepositoryOptions& options, const Clock* clock);
 
     Result<Objekt> Load(std::string_view id) const;
+    Status AuditConfidentialRead(const Principal& p, const Objekt& o, const Access& access,
+                                 std::string_view what) const;
+    void Refuse(const Principal& p, const Objekt& o, uint32_t needed, bool visible) const;
     Status AllowUnauditedRead(std::string_view dokument_id, const Status& audit) const;
     Result<StoredBlob> WriteBlob(ContentSource& content);
     void ReleaseBlob(const std::string& sha256);
@@ -207,11 +244,14 @@ class Repository {
                        const nlohmann::json& fields);
     Status AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt& doc,
                            const StoredBlob& blob, const NewVersion& nv, Version* out);
-    Status CheckDeletable(const storage::Txn& txn, const Principal& p, const Objekt& o) const;
+    Status CheckDeletable(const storage::Txn& txn, const Objekt& o) const;
 
     std::unique_ptr<storage::MetadataStore> metadata_;
     std::unique_ptr<storage::BlobStore> blobs_;
     std::unique_ptr<UserStore> users_;
+    std::unique_ptr<TokenStore> tokens_;
+    std::unique_ptr<AccessControl> access_;
+    std::unique_ptr<AuditQueue> audit_queue_;
     AktenzeichenPattern pattern_;
     RepositoryOptions options_;
     const Clock* clock_;

@@ -37,16 +37,8 @@ const log::Logger& Log() {
     return logger;
 }
 
-const std::vector<std::string>& VertraulichkeitOrder() {
-    static const std::vector<std::string> order = {"offen", "VS-NfD", "vertraulich", "geheim"};
-    return order;
-}
-
-size_t Rank(const std::string& v) {
-    const auto& order = VertraulichkeitOrder();
-    auto it = std::find(order.begin(), order.end(), v);
-    return it == order.end() ? order.size() : static_cast<size_t>(it - order.begin());
-}
+// An unknown level ranks above every known one, so that nobody's grant reaches it.
+size_t Rank(const std::string& v) { return ParseLevel(v).value_or(kLevels); }
 
 int32_t DateNumber(const CivilDate& d) { return d.year * 10000 + d.month * 100 + d.day; }
 
@@ -90,10 +82,20 @@ struct SearchIndexer::Target {
     bool recursive = false;
 };
 
-indexing::Visibility VisibilityFor(const Principal& /*p*/) {
-    // TODO(#6): derive the units, denied units and Vertraulichkeit levels from the caller's
-    // roles; until rights exist every authenticated caller sees everything.
-    return indexing::Visibility::Everything();
+indexing::Visibility ToIndexVisibility(const Visibility& v) {
+    indexing::Visibility out;
+    out.alles = v.alles;
+    for (const auto& clause : v.klauseln) {
+        indexing::VisibilityClause c;
+        c.einheit = clause.einheit_id;
+        c.ausgenommen = clause.ausgenommen;
+        c.vertraulichkeiten.clear();
+        for (size_t level = 0; level <= clause.bis_stufe && level < kLevels; ++level) {
+            c.vertraulichkeiten.emplace_back(kLevelNames[level]);
+        }
+        out.klauseln.push_back(std::move(c));
+    }
+    return out;
 }
 
 Result<std::unique_ptr<SearchIndexer>> SearchIndexer::Open(Repository* repo,
@@ -104,8 +106,9 @@ Result<std::unique_ptr<SearchIndexer>> SearchIndexer::Open(Repository* repo,
     auto indexer = std::unique_ptr<SearchIndexer>(
         new SearchIndexer(repo, std::move(options), std::move(index)));
     std::error_code ec;
-    indexer->rebuild_on_start_ = indexer->index_->needs_rebuild() ||
-                                 std::filesystem::exists(MarkerPath(indexer->options_.index_dir), ec);
+    indexer->rebuild_on_start_ =
+        indexer->index_->needs_rebuild() ||
+        std::filesystem::exists(MarkerPath(indexer->options_.index_dir), ec);
     return indexer;
 }
 
@@ -124,7 +127,8 @@ SearchIndexer::SearchIndexer(Repository* repo, SearchIndexerOptions options,
     // A crash between an index commit and the deletion of what it applied leaves entries at
     // or before the committed position; they are done and go now.
     Status s = DeleteOutbox(0, applied_);
-    if (!s.ok()) Log().Warning("applied outbox entries not deleted", "error=" + log::Quote(s.ToString()));
+    if (!s.ok())
+        Log().Warning("applied outbox entries not deleted", "error=" + log::Quote(s.ToString()));
 }
 
 SearchIndexer::~SearchIndexer() {
@@ -158,7 +162,8 @@ void SearchIndexer::Run() {
         if (!s.ok()) Log().Error("index rebuild failed", "error=" + log::Quote(s.ToString()));
     }
     Status pending = SubmitPendingOcr();
-    if (!pending.ok()) Log().Warning("pending OCR not resubmitted", "error=" + log::Quote(pending.ToString()));
+    if (!pending.ok())
+        Log().Warning("pending OCR not resubmitted", "error=" + log::Quote(pending.ToString()));
     auto last_failure = std::chrono::steady_clock::time_point();
     while (true) {
         {
@@ -166,7 +171,8 @@ void SearchIndexer::Run() {
             if (stopping_) return;
         }
         auto worked = Cycle();
-        if (!worked.ok() && std::chrono::steady_clock::now() - last_failure > std::chrono::seconds(10)) {
+        if (!worked.ok() &&
+            std::chrono::steady_clock::now() - last_failure > std::chrono::seconds(10)) {
             // Logged at most every 10 s: a persistent fault (a full disk) would flood the log.
             Log().Error("index batch failed", "error=" + log::Quote(worked.status().ToString()));
             last_failure = std::chrono::steady_clock::now();
@@ -342,7 +348,8 @@ IndexDocument SearchIndexer::BaseEntry(const Objekt& o, const std::vector<Objekt
         } else if (c.kind == Kind::kAkte) {
             e.akte_ids.push_back(c.id);
             e.aktenzeichen = c.aktenzeichen;
-            if (Rank(c.vertraulichkeit) > Rank(e.vertraulichkeit)) e.vertraulichkeit = c.vertraulichkeit;
+            if (Rank(c.vertraulichkeit) > Rank(e.vertraulichkeit))
+                e.vertraulichkeit = c.vertraulichkeit;
         }
         if ((c.kind == Kind::kAkte || c.kind == Kind::kVorgang) && c.closed()) {
             e.zustand = "geschlossen";
@@ -436,12 +443,13 @@ Status SearchIndexer::FillContent(const Version& v, const IndexDocument* previou
         }
         const Status& s = text.status();
         entry->extraktion = s.reason() == "unsupported-type" ? "keine" : "fehlgeschlagen";
-        entry->extraktion_grund = (s.reason().empty() ? std::string(StatusCodeName(s.code()))
-                                                      : s.reason()) + ": " + s.message();
+        entry->extraktion_grund =
+            (s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason()) + ": " +
+            s.message();
         if (entry->extraktion == "fehlgeschlagen") {
             extraction_failures_.fetch_add(1);
-            Log().Warning("text extraction failed", "dokument=" + entry->objekt_id + " version=" +
-                                                        std::to_string(v.nummer) +
+            Log().Warning("text extraction failed", "dokument=" + entry->objekt_id +
+                                                        " version=" + std::to_string(v.nummer) +
                                                         " reason=" + log::Quote(s.reason()));
         }
     };
@@ -556,7 +564,8 @@ Status SearchIndexer::IndexEverything(indexing::SearchIndex& index) {
     while (!stack.empty()) {
         std::vector<Objekt> parent_chain = std::move(stack.back());
         stack.pop_back();
-        const std::string parent = parent_chain.empty() ? std::string(kRootId) : parent_chain.back().id;
+        const std::string parent =
+            parent_chain.empty() ? std::string(kRootId) : parent_chain.back().id;
         std::string cursor;
         do {
             AKTENWERK_ASSIGN_OR_RETURN(auto page,
@@ -620,7 +629,10 @@ Status SearchIndexer::Rebuild() {
 
 Result<indexing::SearchResult> SearchIndexer::Search(const Principal& p,
                                                      indexing::SearchRequest request) const {
-    request.visibility = VisibilityFor(p);
+    // The caller's rights as a filter inside the query: totals, facets and pages count only
+    // what the caller may read.
+    AKTENWERK_ASSIGN_OR_RETURN(auto visibility, repo_->VisibilityFor(p));
+    request.visibility = ToIndexVisibility(visibility);
     AKTENWERK_ASSIGN_OR_RETURN(auto result, index_->Search(request));
     // Between a destruction and the next index commit (well under a second) the index may
     // still hold entries of the destroyed object; storage has the last word.

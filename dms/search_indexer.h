@@ -81,7 +81,8 @@ class SearchIndexer {
     // Searches on behalf of `p`. The visibility of `request` is replaced by the caller's.
     // Hits of objects that are gone from storage (destroyed since the last commit) are
     // dropped, so that no hit points to something destroyed.
-    Result<indexing::SearchResult> Search(const Principal& p, indexing::SearchRequest request) const;
+    Result<indexing::SearchResult> Search(const Principal& p,
+                                          indexing::SearchRequest request) const;
 
     IndexerStats stats() const;
 
@@ -138,7 +139,7 @@ class SearchIndexer {
     std::thread thread_;
 };
 
-// The visibility a principal has in searches (see indexing::Visibility).
-indexing::Visibility VisibilityFor(const Principal& p);
+// What a principal may read (from the rights layer) as the index's search filter.
+indexing::Visibility ToIndexVisibility(const Visibility& v);
 
 }  // namespace aktenwerk::dms

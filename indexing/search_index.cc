@@ -611,11 +611,15 @@ uint64_t SearchIdentity(const SearchRequest& r) {
                     r.erstellt_von + '\x1f' + r.mime_type + '\x1f' + std::to_string(r.datum_von) +
                     '\x1f' + std::to_string(r.datum_bis) + '\x1f' + (r.alle_versionen ? "1" : "0") +
                     (r.visibility.alles ? "*" : "");
-    for (const auto* list : {&r.kennzeichen, &r.akte_ids, &r.typen, &r.zustaende,
-                             &r.visibility.einheiten, &r.visibility.gesperrte_einheiten,
-                             &r.visibility.gesperrte_akten, &r.visibility.vertraulichkeiten}) {
+    for (const auto* list : {&r.kennzeichen, &r.akte_ids, &r.typen, &r.zustaende}) {
         s += '\x1e';
         for (const auto& v : *list) s += v + '\x1f';
+    }
+    for (const auto& clause : r.visibility.klauseln) {
+        s += '\x1d' + clause.einheit + '\x1e';
+        for (const auto& v : clause.ausgenommen) s += v + '\x1f';
+        s += '\x1e';
+        for (const auto& v : clause.vertraulichkeiten) s += v + '\x1f';
     }
     // FNV-1a: stable across processes and builds, unlike std::hash.
     uint64_t h = 1469598103934665603ULL;
@@ -667,20 +671,25 @@ Lucene::QueryPtr FilterQuery(const SearchRequest& r) {
         q->add(clause, BooleanClause::MUST);
         any = true;
     };
-    auto must_not = [&](const Lucene::QueryPtr& clause) {
-        q->add(clause, BooleanClause::MUST_NOT);
-        any = true;
-    };
     const Visibility& v = r.visibility;
     if (!v.alles) {
-        // An empty list makes an empty SHOULD-only query, which matches nothing: right for
-        // a caller without any read right.
-        must(AnyOf(L"einheit", v.einheiten));
-        must(AnyOf(L"vertraulichkeit", v.vertraulichkeiten));
-        for (const auto& id : v.gesperrte_einheiten) must_not(AnyOf(L"einheit", {id}));
-        for (const auto& id : v.gesperrte_akten) must_not(AnyOf(L"akte", {id}));
-        if (v.einheiten.empty())
-            must(newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"uid", L"")));
+        auto visible = newLucene<Lucene::BooleanQuery>();
+        for (const auto& clause : v.klauseln) {
+            auto c = newLucene<Lucene::BooleanQuery>();
+            c->add(AnyOf(L"einheit", {clause.einheit}), BooleanClause::MUST);
+            // No level at all makes an empty SHOULD-only query, which matches nothing.
+            c->add(AnyOf(L"vertraulichkeit", clause.vertraulichkeiten), BooleanClause::MUST);
+            for (const auto& id : clause.ausgenommen) {
+                c->add(AnyOf(L"einheit", {id}), BooleanClause::MUST_NOT);
+            }
+            visible->add(c, BooleanClause::SHOULD);
+        }
+        // Without clauses: a term no entry has, so that the caller sees nothing.
+        if (v.klauseln.empty()) {
+            visible->add(newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(L"uid", L"")),
+                         BooleanClause::MUST);
+        }
+        must(visible);
     }
     if (!r.kennzeichen.empty()) must(AnyOf(L"kennzeichen_pfad", r.kennzeichen));
     if (!r.akte_ids.empty()) must(AnyOf(L"akte", r.akte_ids));

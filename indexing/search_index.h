@@ -35,8 +35,8 @@ struct IndexDocument {
     std::vector<std::string> kennzeichen_pfad;
 
     // What the security layer filters on (see Visibility).
-    std::vector<std::string> einheit_ids;  // every enclosing Aktenplaneinheit (and itself)
-    std::vector<std::string> akte_ids;     // every enclosing Akte (and itself)
+    std::vector<std::string> einheit_ids;   // every enclosing Aktenplaneinheit (and itself)
+    std::vector<std::string> akte_ids;      // every enclosing Akte (and itself)
     std::string vertraulichkeit = "offen";  // the strictest of the enclosing Akten
     // Every ancestor of any kind, so that destroying or moving an object reaches everything
     // below it even when the object itself is gone from storage.
@@ -62,22 +62,23 @@ struct IndexDocument {
     bool gekuerzt = false;         // the text was cut at a limit
 };
 
+// One part of what a caller may see: the entries with `einheit` among their einheit_ids
+// (the read right granted on that unit, inherited downwards), none of `ausgenommen` among
+// them (sub-units whose rights are described by clauses of their own, or denied), and a
+// vertraulichkeit in `vertraulichkeiten` (the levels the grant reaches).
+struct VisibilityClause {
+    std::string einheit;
+    std::vector<std::string> ausgenommen;
+    std::vector<std::string> vertraulichkeiten = {"offen"};
+};
+
 // Which entries a caller may see. It is applied inside the Lucene query, so that totals,
-// facets and paging never reveal what the caller must not see.
-//
-// Contract for the rights layer (issue #6), which fills it from the caller's roles:
-//  - alles: no restriction (administrators; until #6 every authenticated caller).
-//  - Otherwise an entry is visible when at least one id of `einheiten` is among its
-//    einheit_ids (read right granted on that unit, inherited downwards), none of
-//    `gesperrte_einheiten` is among its einheit_ids (a right withdrawn below a granted unit),
-//    none of `gesperrte_akten` is among its akte_ids, and its vertraulichkeit is one of
-//    `vertraulichkeiten`. An empty `einheiten` shows nothing.
+// facets and paging never reveal what the caller must not see. The rights layer fills it
+// from the caller's roles: `alles` for no restriction (administrators), otherwise an entry
+// is visible when any clause matches it; no clause shows nothing.
 struct Visibility {
     bool alles = false;
-    std::vector<std::string> einheiten;
-    std::vector<std::string> gesperrte_einheiten;
-    std::vector<std::string> gesperrte_akten;
-    std::vector<std::string> vertraulichkeiten = {"offen"};
+    std::vector<VisibilityClause> klauseln;
 
     static Visibility Everything() {
         Visibility v;

@@ -9,6 +9,7 @@
 #include "interfaces/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,6 +25,8 @@
 #include <limits>
 #include <vector>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
@@ -45,10 +48,41 @@ const log::Logger& Log() {
     return logger;
 }
 
+using SteadyClock = std::chrono::steady_clock;
+
+// Waits for `events` on `fd` for at most `timeout_ms`, and not past `deadline` when one is
+// set. False with `ec` set on a timeout or an error.
+bool WaitFor(int fd, short events, int timeout_ms, std::optional<SteadyClock::time_point> deadline,
+             beast::error_code& ec) {
+    pollfd p{fd, events, 0};
+    while (true) {
+        int wait_ms = timeout_ms;
+        if (deadline) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline -
+                                                                              SteadyClock::now());
+            wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout_ms));
+        }
+        int rc = wait_ms > 0 ? ::poll(&p, 1, wait_ms) : 0;
+        if (rc > 0) return true;
+        if (rc == 0) {
+            ec = net::error::timed_out;
+            return false;
+        }
+        if (errno != EINTR) {
+            ec = beast::error_code(errno, beast::system_category());
+            return false;
+        }
+    }
+}
+
 // A blocking stream over a connected socket with a poll timeout on every read and write.
 class FdStream {
   public:
     FdStream(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+
+    // Reads and writes fail with timed_out past `deadline` (slow clients); nullopt clears it.
+    void SetDeadline(std::optional<SteadyClock::time_point> deadline) { deadline_ = deadline; }
+    int fd() const { return fd_; }
 
     template <typename MutableBufferSequence>
     size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {
@@ -146,23 +180,156 @@ class FdStream {
 
   private:
     bool Wait(short events, beast::error_code& ec) {
-        pollfd p{fd_, events, 0};
-        while (true) {
-            int rc = ::poll(&p, 1, timeout_ms_);
-            if (rc > 0) return true;
-            if (rc == 0) {
-                ec = net::error::timed_out;
-                return false;
-            }
-            if (errno != EINTR) {
-                ec = beast::error_code(errno, beast::system_category());
-                return false;
-            }
-        }
+        return WaitFor(fd_, events, timeout_ms_, deadline_, ec);
     }
 
     int fd_;
     int timeout_ms_;
+    std::optional<SteadyClock::time_point> deadline_;
+};
+
+// The same stream under TLS (OpenSSL). The socket is non-blocking; OpenSSL's "want read" and
+// "want write" become polls with the same timeouts as the plain stream. sendfile(2) cannot
+// encrypt, so files go through a buffer.
+class TlsStream {
+  public:
+    TlsStream(int fd, SSL* ssl, int timeout_ms) : fd_(fd), ssl_(ssl), timeout_ms_(timeout_ms) {}
+    ~TlsStream() { SSL_free(ssl_); }
+    TlsStream(const TlsStream&) = delete;
+    TlsStream& operator=(const TlsStream&) = delete;
+
+    void SetDeadline(std::optional<SteadyClock::time_point> deadline) { deadline_ = deadline; }
+    int fd() const { return fd_; }
+
+    // The TLS handshake, bounded by the deadline.
+    bool Handshake() {
+        while (true) {
+            ERR_clear_error();
+            int rc = SSL_accept(ssl_);
+            if (rc == 1) return true;
+            beast::error_code ec;
+            if (!Retry(rc, ec)) return false;
+        }
+    }
+
+    // Sends close_notify once, without waiting for the peer's.
+    void Shutdown() {
+        ERR_clear_error();
+        if (!failed_) SSL_shutdown(ssl_);
+    }
+
+    template <typename MutableBufferSequence>
+    size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {
+        ec = {};
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+             ++it) {
+            net::mutable_buffer b = *it;
+            if (b.size() == 0) continue;
+            const int want = static_cast<int>(std::min<size_t>(b.size(), 1 << 30));
+            while (true) {
+                ERR_clear_error();
+                int n = SSL_read(ssl_, b.data(), want);
+                if (n > 0) return static_cast<size_t>(n);
+                if (!Retry(n, ec)) return 0;
+            }
+        }
+        return 0;
+    }
+
+    template <typename MutableBufferSequence>
+    size_t read_some(const MutableBufferSequence& buffers) {
+        beast::error_code ec;
+        size_t n = read_some(buffers, ec);
+        if (ec) throw beast::system_error(ec);
+        return n;
+    }
+
+    // Gathers small buffers (a header and the start of a body) into one TLS record.
+    template <typename ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers, beast::error_code& ec) {
+        ec = {};
+        gather_.clear();
+        for (auto it = net::buffer_sequence_begin(buffers);
+             it != net::buffer_sequence_end(buffers) && gather_.size() < kGather; ++it) {
+            net::const_buffer b = *it;
+            const auto* data = static_cast<const char*>(b.data());
+            gather_.insert(gather_.end(), data,
+                           data + std::min(b.size(), kGather - gather_.size()));
+        }
+        if (gather_.empty()) return 0;
+        return WriteAll(gather_.data(), gather_.size(), ec) ? gather_.size() : 0;
+    }
+
+    template <typename ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers) {
+        beast::error_code ec;
+        size_t n = write_some(buffers, ec);
+        if (ec) throw beast::system_error(ec);
+        return n;
+    }
+
+    bool SendFile(int file, uint64_t offset, uint64_t length) {
+        std::vector<char> buf(256 * 1024);
+        while (length > 0) {
+            const size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf.size()));
+            ssize_t n = ::pread(file, buf.data(), want, static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            beast::error_code ec;
+            if (!WriteAll(buf.data(), static_cast<size_t>(n), ec)) return false;
+            offset += static_cast<uint64_t>(n);
+            length -= static_cast<uint64_t>(n);
+        }
+        return true;
+    }
+
+  private:
+    static constexpr size_t kGather = 64 * 1024;
+
+    bool WriteAll(const char* data, size_t size, beast::error_code& ec) {
+        while (size > 0) {
+            ERR_clear_error();
+            int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+            if (n > 0) {
+                data += n;
+                size -= static_cast<size_t>(n);
+                continue;
+            }
+            if (!Retry(n, ec)) return false;
+        }
+        return true;
+    }
+
+    // After a failed SSL call: waits when OpenSSL wants more I/O and returns true to retry;
+    // otherwise sets `ec` and returns false.
+    bool Retry(int rc, beast::error_code& ec) {
+        switch (SSL_get_error(ssl_, rc)) {
+            case SSL_ERROR_WANT_READ:
+                return WaitFor(fd_, POLLIN, timeout_ms_, deadline_, ec);
+            case SSL_ERROR_WANT_WRITE:
+                return WaitFor(fd_, POLLOUT, timeout_ms_, deadline_, ec);
+            case SSL_ERROR_ZERO_RETURN:
+                ec = net::error::eof;
+                return false;
+            case SSL_ERROR_SYSCALL:
+                if (errno == EINTR) return true;
+                failed_ = true;
+                ec = rc == 0 || errno == 0 ? beast::error_code(net::error::eof)
+                                           : beast::error_code(errno, beast::system_category());
+                return false;
+            default:
+                failed_ = true;
+                ec = net::error::connection_reset;
+                return false;
+        }
+    }
+
+    int fd_;
+    SSL* ssl_;
+    int timeout_ms_;
+    std::optional<SteadyClock::time_point> deadline_;
+    std::vector<char> gather_;
+    bool failed_ = false;
 };
 
 using RequestParser = http::request_parser<http::buffer_body>;
@@ -171,9 +338,10 @@ using RequestParser = http::request_parser<http::buffer_body>;
 // is read straight from the socket into the caller's buffer, after the bytes Beast already
 // holds: that saves a copy and many small reads on large uploads. Chunked bodies go through
 // Beast's parser.
+template <typename Stream>
 class ParserBodyReader final : public BodyReader {
   public:
-    ParserBodyReader(FdStream& stream, beast::flat_buffer& buffer, RequestParser& parser)
+    ParserBodyReader(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser)
         : stream_(stream), buffer_(buffer), parser_(parser) {
         if (auto len = parser_.content_length()) content_length_ = *len;
         direct_ = content_length_.has_value() && !parser_.chunked();
@@ -237,7 +405,7 @@ class ParserBodyReader final : public BodyReader {
                                     "truncated-body");
     }
 
-    FdStream& stream_;
+    Stream& stream_;
     beast::flat_buffer& buffer_;
     RequestParser& parser_;
     std::optional<uint64_t> content_length_;
@@ -247,7 +415,8 @@ class ParserBodyReader final : public BodyReader {
     bool failed_ = false;
 };
 
-bool SendResponse(FdStream& stream, Response& res, bool head, bool keep_alive) {
+template <typename Stream>
+bool SendResponse(Stream& stream, Response& res, bool head, bool keep_alive) {
     beast::error_code ec;
     if (!res.producer) {
         http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
@@ -343,6 +512,7 @@ struct HttpServer::Impl {
 
     HttpServerOptions options;
     Handler handler;
+    SSL_CTX* tls = nullptr;  // set when a certificate is configured
     int listen_fd = -1;
     std::thread accept_thread;
     std::atomic<uint64_t> next_request{1};
@@ -354,6 +524,10 @@ struct HttpServer::Impl {
 
     void AcceptLoop();
     void Serve(Connection* conn);
+    // Serves requests until the connection ends; true when an answer went out before its
+    // request body was read (the connection then needs a staged close).
+    template <typename Stream>
+    bool ServeOn(Stream& stream, Connection* conn);
     bool MarkBusy(Connection* conn, bool busy);
 };
 
@@ -389,6 +563,13 @@ void HttpServer::Impl::AcceptLoop() {
         {
             std::lock_guard lock(mu);
             if (stopping || connections.size() >= options.max_connections) {
+                if (tls) {
+                    // A plain-text answer means nothing to a TLS client; a handshake just
+                    // to refuse would cost what the cap protects.
+                    ::close(fd);
+                    delete conn;
+                    continue;
+                }
                 FdStream stream(fd, 1000);
                 Response busy = ServerProblem(503, "too-many-connections",
                                               "too many connections, try again later");
@@ -411,7 +592,39 @@ bool HttpServer::Impl::MarkBusy(Connection* conn, bool busy) {
 }
 
 void HttpServer::Impl::Serve(Connection* conn) {
-    FdStream stream(conn->fd, options.io_timeout_seconds * 1000);
+    const int timeout_ms = options.io_timeout_seconds * 1000;
+    bool unread_body = false;
+    if (tls) {
+        ::fcntl(conn->fd, F_SETFL, ::fcntl(conn->fd, F_GETFL) | O_NONBLOCK);
+        SSL* ssl = SSL_new(tls);
+        if (ssl != nullptr && SSL_set_fd(ssl, conn->fd) == 1) {
+            TlsStream stream(conn->fd, ssl, timeout_ms);
+            stream.SetDeadline(SteadyClock::now() +
+                               std::chrono::seconds(options.header_timeout_seconds));
+            if (stream.Handshake()) {
+                unread_body = ServeOn(stream, conn);
+                if (!unread_body) stream.Shutdown();
+            } else {
+                Log().Debug("tls handshake failed", "remote=" + conn->remote);
+            }
+        } else {
+            SSL_free(ssl);
+        }
+    } else {
+        FdStream stream(conn->fd, timeout_ms);
+        unread_body = ServeOn(stream, conn);
+    }
+    if (unread_body) DrainBeforeClose(conn->fd);
+    ::shutdown(conn->fd, SHUT_RDWR);
+    ::close(conn->fd);
+    std::lock_guard lock(mu);
+    connections.erase(conn);
+    delete conn;
+    cv.notify_all();
+}
+
+template <typename Stream>
+bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
     // The buffer must hold a whole header of the allowed size; body bytes pass through it
     // only for chunked bodies.
     beast::flat_buffer buffer(options.header_limit + 64 * 1024);
@@ -421,13 +634,19 @@ void HttpServer::Impl::Serve(Connection* conn) {
         parser.header_limit(options.header_limit);
         parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         beast::error_code ec;
+        // The whole header must arrive in time, however slowly it trickles in (slow loris);
+        // an idle keep-alive connection ends at the same deadline.
+        stream.SetDeadline(SteadyClock::now() +
+                           std::chrono::seconds(options.header_timeout_seconds));
         http::read_header(stream, buffer, parser, ec);
+        stream.SetDeadline(std::nullopt);
         if (ec == http::error::end_of_stream || ec == net::error::eof ||
             ec == net::error::timed_out || ec == net::error::connection_reset) {
             break;
         }
         if (ec) {
-            const bool too_large = ec == http::error::header_limit;
+            const bool too_large =
+                ec == http::error::header_limit || ec == http::error::buffer_overflow;
             Response res =
                 too_large
                     ? ServerProblem(431, "header-too-large", "the request header is too large")
@@ -447,7 +666,7 @@ void HttpServer::Impl::Serve(Connection* conn) {
         for (const auto& field : msg) {
             req.headers[std::string(field.name_string())] = std::string(field.value());
         }
-        ParserBodyReader body(stream, buffer, parser);
+        ParserBodyReader<Stream> body(stream, buffer, parser);
         req.body = &body;
 
         Response res;
@@ -482,13 +701,7 @@ void HttpServer::Impl::Serve(Connection* conn) {
             break;
         }
     }
-    if (unread_body) DrainBeforeClose(conn->fd);
-    ::shutdown(conn->fd, SHUT_RDWR);
-    ::close(conn->fd);
-    std::lock_guard lock(mu);
-    connections.erase(conn);
-    delete conn;
-    cv.notify_all();
+    return unread_body;
 }
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler)
@@ -497,9 +710,60 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
     impl_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+    Stop();
+    SSL_CTX_free(impl_->tls);
+}
+
+namespace {
+
+std::string OpenSslError() {
+    unsigned long code = ERR_get_error();
+    char text[256] = "unknown error";
+    if (code != 0) ERR_error_string_n(code, text, sizeof(text));
+    ERR_clear_error();
+    return text;
+}
+
+// TLS 1.2 and 1.3 only. For 1.2, forward-secret AEAD suites only (ECDHE/DHE with AES-GCM or
+// ChaCha20-Poly1305); 1.3's suites are all of that kind. No renegotiation, no compression,
+// the server's order of preference, no session tickets (no long-lived ticket key to leak).
+Result<SSL_CTX*> NewTlsContext(const std::string& cert_file, const std::string& key_file) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == nullptr) return InternalError("cannot create a TLS context: " + OpenSslError());
+    auto fail = [&](const std::string& what) -> Status {
+        std::string detail = OpenSslError();
+        SSL_CTX_free(ctx);
+        return InvalidArgumentError(what + ": " + detail);
+    };
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+    if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20") != 1) {
+        return fail("cannot set the TLS cipher list");
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
+        return fail("cannot read the TLS certificate " + cert_file);
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+        return fail("cannot read the TLS key " + key_file);
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        return fail("the TLS key does not belong to the certificate");
+    }
+    return ctx;
+}
+
+}  // namespace
 
 Status HttpServer::Start() {
+    if (!impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty()) {
+        if (impl_->options.tls_cert_file.empty() || impl_->options.tls_key_file.empty()) {
+            return InvalidArgumentError("TLS needs both a certificate and a key");
+        }
+        AKTENWERK_ASSIGN_OR_RETURN(
+            impl_->tls, NewTlsContext(impl_->options.tls_cert_file, impl_->options.tls_key_file));
+    }
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

@@ -1,6 +1,6 @@
 // The HTTP/1.1 server on Boost.Beast: one thread per connection with blocking I/O and socket
-// timeouts, a cap on connections, keep-alive, and graceful shutdown. Handlers see only the
-// Beast-free Request and Response of http_message.h.
+// timeouts, a cap on connections, keep-alive, optional TLS (OpenSSL), and graceful shutdown.
+// Handlers see only the Beast-free Request and Response of http_message.h.
 #pragma once
 
 #include <atomic>
@@ -26,8 +26,15 @@ struct HttpServerOptions {
     // A client that sends nothing for this long is disconnected (slow clients, idle
     // keep-alive connections).
     int io_timeout_seconds = 60;
+    // A request header must be complete this long after the server began to wait for it
+    // (however slowly it trickles in); also the idle time of a keep-alive connection.
+    int header_timeout_seconds = 30;
     // How long shutdown waits for requests in flight.
     int shutdown_grace_seconds = 30;
+    // PEM files of the certificate (with its chain) and the private key. When both are
+    // set, the server speaks only TLS (1.2 or 1.3); when neither is set, plain HTTP.
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 using Handler = std::function<Response(Request&)>;
@@ -39,7 +46,7 @@ class HttpServer {
     ~HttpServer();
 
     // Binds and starts accepting in a background thread. kUnavailable when the address is
-    // in use.
+    // in use; kInvalidArgument when the TLS certificate or key cannot be used.
     Status Start();
     // The bound port (useful with port 0).
     uint16_t port() const { return bound_port_; }

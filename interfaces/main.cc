@@ -33,13 +33,20 @@ constexpr std::string_view kUsage = R"(aktenwerk - records management and e-Akte
 usage:
   aktenwerk serve --data DIR [--listen HOST:PORT] [--demo] [--log-level LEVEL]
                   [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES] [--reserve BYTES]
+                  [--tls-cert FILE --tls-key FILE] [--max-verbindungen N]
+                  [--header-timeout SECONDS]
+                  [--proxy-header NAME --proxy-von ADDR,ADDR]
       Runs the server. Default listen address 127.0.0.1:8080. On first start with an
       empty data directory the user 'admin' is created with the password from
       AKTENWERK_ADMIN_PASSWORD (or a generated one, printed once). --demo loads a sample
       municipal Aktenplan with Akten and documents into an empty repository.
       --max-inhalt limits one version's content (default 8G); --reserve is the free
       space kept back for reads and deletions on a full disk (default 64M). BYTES may
-      end in K, M or G.
+      end in K, M or G. With --tls-cert and --tls-key (PEM) it speaks only HTTPS (TLS 1.2
+      and 1.3). --proxy-header names a header with the user name that a reverse proxy at
+      one of the --proxy-von addresses has authenticated (single sign-on); off by default.
+      --max-verbindungen caps open connections (default 512); --header-timeout is the time
+      a request header may take to arrive, and the idle time of a connection (default 30).
       [--behoerdenkennung PRAEFIX:SCHLUESSEL] [--behoerde NAME] [--archiv NAME]
       name the agency (as the state archive knows it) and the archive in the xdomea
       messages of the Aussonderung; a request may name them instead.
@@ -52,8 +59,26 @@ usage:
       Rebuilds the full-text index (DIR/index) from storage: every version's text is
       extracted again and scans are OCRed. Runs on a stopped server's data directory.
 
-  aktenwerk user add --data DIR --name NAME [--admin]
+  aktenwerk user add --data DIR --name NAME [--admin] [--gruppen G1,G2]
       Creates a user; the password is read from AKTENWERK_PASSWORD or standard input.
+  aktenwerk user set --data DIR --name NAME [--admin true|false] [--aktiv true|false]
+                     [--gruppen G1,G2] [--passwort]
+      Changes a user; --passwort reads a new password as for `user add`.
+  aktenwerk user list --data DIR
+  aktenwerk group add --data DIR --name NAME [--beschreibung TEXT]
+  aktenwerk grant --data DIR --einheit KENNZEICHEN --subjekt benutzer:NAME|gruppe:NAME
+                  [--rollen leser,sachbearbeiter,registrator,archivar,administrator]
+                  [--bis-stufe offen|VS-NfD|vertraulich|geheim] [--verweigert]
+      Sets the roles of a user or group on an Aktenplaneinheit (inherited downwards); no
+      roles and no --verweigert removes the grant. --verweigert cuts off what the subject
+      holds from units above.
+  aktenwerk token create --data DIR --benutzer NAME --einheit KENNZEICHEN
+                         --rechte lesen,schreiben,... [--bezeichnung TEXT]
+                         [--anfragen-pro-minute N]
+      Prints a new API token once; only its hash is stored.
+  aktenwerk token list --data DIR
+  aktenwerk token revoke --data DIR --id ID
+      These run on a stopped server's data directory, as the administrator.
 
   aktenwerk version
 )";
@@ -239,10 +264,39 @@ Result<retention::AussonderungOptions> AussonderungOptionsFrom(const Args& args,
     return options;
 }
 
+std::vector<std::string> SplitList(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= text.size() && !text.empty()) {
+        size_t comma = text.find(',', start);
+        std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty()) out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string ReadSecret(const char* env_name) {
+    if (const char* env = std::getenv(env_name); env && *env) return env;
+    std::string line;
+    std::getline(std::cin, line);
+    return line;
+}
+
+std::optional<bool> ParseBool(const std::string& text) {
+    if (text == "true" || text == "ja") return true;
+    if (text == "false" || text == "nein") return false;
+    return std::nullopt;
+}
+
 int Serve(int argc, char** argv) {
-    auto parsed = ParseArgs(argc, argv, 2, {"demo"},
-                            {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt",
-                             "reserve", "behoerdenkennung", "behoerde", "archiv"});
+    auto parsed = ParseArgs(
+        argc, argv, 2, {"demo"},
+        {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve", "tls-cert",
+         "tls-key", "proxy-header", "proxy-von", "max-verbindungen", "header-timeout",
+          "behoerdenkennung", "behoerde", "archiv"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
@@ -278,14 +332,38 @@ int Serve(int argc, char** argv) {
     if (!search.ok()) return Fail(search.status().ToString());
     if (Status s = (*search)->Start(); !s.ok()) return Fail(s.ToString());
 
-    RestApi api(repo->get(), RestApiOptions{}, retention->get());
+    listen->tls_cert_file = args.Get("tls-cert");
+    listen->tls_key_file = args.Get("tls-key");
+    if (args.Has("max-verbindungen")) {
+        auto n = ParseBytes(args.Get("max-verbindungen"));
+        if (!n || *n == 0 || *n > 100'000) return Fail("--max-verbindungen must be 1 to 100000");
+        listen->max_connections = static_cast<size_t>(*n);
+    }
+    if (args.Has("header-timeout")) {
+        auto n = ParseBytes(args.Get("header-timeout"));
+        if (!n || *n == 0 || *n > 3600) return Fail("--header-timeout must be 1 to 3600 seconds");
+        listen->header_timeout_seconds = static_cast<int>(*n);
+    }
+    RestApiOptions api_options;
+    api_options.proxy_header = args.Get("proxy-header");
+    api_options.trusted_proxies = SplitList(args.Get("proxy-von"));
+    if (!api_options.proxy_header.empty() && api_options.trusted_proxies.empty()) {
+        return Fail("--proxy-header needs --proxy-von with the proxy's addresses");
+    }
+    RestApi api(repo->get(), api_options, retention->get());
     api.SetSearch(search->get());
     HttpServer server(*listen, [&api](Request& req) { return api.Handle(req); });
     if (Status s = server.Start(); !s.ok()) return Fail(s.message());
     Log().Info("server started", "listen=" + listen->host + ":" + std::to_string(server.port()) +
                                      " data=" + log::Quote(args.Get("data")));
-    std::cerr << "Aktenwerk listens on http://" << listen->host << ":" << server.port()
-              << "/api/v1/aktenplan" << std::endl;
+    // One write: the indexer's log lines go to the same stream from another thread, and
+    // scripts (and the tests) read the port from this line.
+    const std::string listening = std::string("Aktenwerk listens on ") +
+                                  (listen->tls_cert_file.empty() ? "http" : "https") + "://" +
+                                  listen->host + ":" + std::to_string(server.port()) +
+                                  "/api/v1/aktenplan\n";
+    std::cerr.write(listening.data(), static_cast<std::streamsize>(listening.size()));
+    std::cerr.flush();
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -343,7 +421,7 @@ int Reindex(int argc, char** argv) {
 
 int User(int argc, char** argv) {
     if (argc < 3 || std::string(argv[2]) != "add") return Fail("usage: aktenwerk user add ...");
-    auto parsed = ParseArgs(argc, argv, 3, {"admin"}, {"data", "name"});
+    auto parsed = ParseArgs(argc, argv, 3, {"admin"}, {"data", "name", "gruppen"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Init(log::Level::kWarning);
@@ -358,8 +436,107 @@ int User(int argc, char** argv) {
     }
     Status s = (*repo)->users().Create(dms::Principal::System(), args.Get("name"), password,
                                        args.Has("admin"));
+    if (s.ok() && args.Has("gruppen")) {
+        dms::UserUpdate update;
+        update.gruppen = SplitList(args.Get("gruppen"));
+        s = (*repo)->users().Update(dms::Principal::System(), args.Get("name"), update);
+    }
     if (!s.ok()) return Fail(s.ToString());
     std::cout << "user " << args.Get("name") << " created\n";
+    return 0;
+}
+
+// Administrator tools for users, groups, grants and tokens on a stopped server's data.
+int Admin(int argc, char** argv) {
+    const std::string command = argv[1];
+    const std::string verb = argc > 2 && argv[2][0] != '-' ? argv[2] : "";
+    const int first = verb.empty() ? 2 : 3;
+    auto parsed = ParseArgs(
+        argc, argv, first, {"verweigert", "passwort"},
+        {"data", "name", "admin", "aktiv", "gruppen", "beschreibung", "einheit", "subjekt",
+         "rollen", "bis-stufe", "benutzer", "rechte", "bezeichnung", "anfragen-pro-minute", "id"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
+    log::Init(log::Level::kWarning);
+    dms::SystemClock clock;
+    auto opened = OpenRepository(args, &clock);
+    if (!opened.ok()) return Fail(opened.status().ToString());
+    dms::Repository& repo = **opened;
+    const dms::Principal admin = dms::Principal::System();
+    auto unit_of = [&](const std::string& kennzeichen) {
+        return repo.FindByKennzeichen(admin, kennzeichen);
+    };
+
+    Status s;
+    if (command == "user" && verb == "set") {
+        dms::UserUpdate update;
+        if (args.Has("admin")) update.admin = ParseBool(args.Get("admin"));
+        if (args.Has("aktiv")) update.aktiv = ParseBool(args.Get("aktiv"));
+        if ((args.Has("admin") && !update.admin) || (args.Has("aktiv") && !update.aktiv)) {
+            return Fail("--admin and --aktiv take true or false");
+        }
+        if (args.Has("gruppen")) update.gruppen = SplitList(args.Get("gruppen"));
+        if (args.Has("passwort")) update.passwort = ReadSecret("AKTENWERK_PASSWORD");
+        s = repo.users().Update(admin, args.Get("name"), update);
+    } else if (command == "user" && verb == "list") {
+        auto users = repo.users().List();
+        if (!users.ok()) return Fail(users.status().ToString());
+        for (const auto& u : *users) {
+            std::string groups;
+            for (const auto& g : u.gruppen) groups += (groups.empty() ? "" : ",") + g;
+            std::cout << u.name << (u.admin ? " admin" : "") << (u.aktiv ? "" : " inaktiv")
+                      << (groups.empty() ? "" : " gruppen=" + groups) << "\n";
+        }
+    } else if (command == "group" && verb == "add") {
+        s = repo.users().CreateGroup(admin, args.Get("name"), args.Get("beschreibung"));
+    } else if (command == "grant" && verb.empty()) {
+        auto unit = unit_of(args.Get("einheit"));
+        if (!unit.ok()) return Fail(unit.status().message());
+        dms::Grant grant;
+        grant.einheit_id = unit->id;
+        grant.subjekt = args.Get("subjekt");
+        grant.verweigert = args.Has("verweigert");
+        for (const auto& name : SplitList(args.Get("rollen"))) {
+            auto role = dms::ParseRole(name);
+            if (!role) return Fail("unknown role " + name);
+            grant.rollen.push_back(*role);
+        }
+        auto level = dms::ParseLevel(args.Get("bis-stufe", "offen"));
+        if (!level) return Fail("unknown --bis-stufe " + args.Get("bis-stufe"));
+        grant.bis_stufe = *level;
+        s = repo.access().SetGrant(admin, grant);
+    } else if (command == "token" && verb == "create") {
+        auto unit = unit_of(args.Get("einheit"));
+        if (!unit.ok()) return Fail(unit.status().message());
+        dms::TokenInfo spec;
+        spec.benutzer = args.Get("benutzer");
+        spec.bezeichnung = args.Get("bezeichnung", "Token fuer " + spec.benutzer);
+        spec.einheit_id = unit->id;
+        for (const auto& name : SplitList(args.Get("rechte"))) {
+            uint32_t right = dms::ParseRight(name);
+            if (right == 0) return Fail("unknown right " + name);
+            spec.rights |= right;
+        }
+        if (args.Has("anfragen-pro-minute")) {
+            auto n = ParseBytes(args.Get("anfragen-pro-minute"));
+            if (!n || *n > UINT32_MAX) return Fail("--anfragen-pro-minute must be a number");
+            spec.anfragen_pro_minute = static_cast<uint32_t>(*n);
+        }
+        auto created = repo.tokens().Create(admin, spec);
+        if (!created.ok()) return Fail(created.status().ToString());
+        std::cout << created->second << "\n";
+        return 0;
+    } else if (command == "token" && verb == "list") {
+        auto tokens = repo.tokens().List(admin);
+        if (!tokens.ok()) return Fail(tokens.status().ToString());
+        for (const auto& t : *tokens) std::cout << dms::ToJson(t).dump() << "\n";
+    } else if (command == "token" && verb == "revoke") {
+        s = repo.tokens().Revoke(admin, args.Get("id"));
+    } else {
+        return Fail("unknown command (see aktenwerk help)");
+    }
+    if (!s.ok()) return Fail(s.ToString());
+    std::cout << "ok\n";
     return 0;
 }
 
@@ -367,7 +544,10 @@ int Main(int argc, char** argv) {
     std::string command = argc > 1 ? argv[1] : "help";
     if (command == "serve") return Serve(argc, argv);
     if (command == "import") return Import(argc, argv);
-    if (command == "user") return User(argc, argv);
+    if (command == "user" && argc > 2 && std::string(argv[2]) == "add") return User(argc, argv);
+    if (command == "user" || command == "group" || command == "grant" || command == "token") {
+        return Admin(argc, argv);
+    }
     if (command == "reindex") return Reindex(argc, argv);
     if (command == "version" || command == "--version") {
         std::cout << "aktenwerk " << AKTENWERK_VERSION << "\n";

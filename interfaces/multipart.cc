@@ -58,6 +58,9 @@ std::vector<std::pair<std::string, std::string>> Params(std::string_view value) 
                 name += c;
             }
         }
+        // An unterminated quote means the value was cut (a line break inside a file name,
+        // say): refuse the whole header rather than guess where it ended.
+        if (quoted) return {};
         std::string v = was_quoted ? val : std::string(Trim(val));
         out.emplace_back(std::string(Trim(name)), in_value ? std::move(v) : "");
         i = end + 1;

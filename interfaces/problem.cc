@@ -27,6 +27,7 @@ int HttpStatusFor(const Status& s) {
         case StatusCode::kResourceExhausted:
             if (s.reason() == "body-too-large") return 413;
             if (s.reason() == "disk-full") return 507;
+            if (s.reason() == "too-many-attempts" || s.reason() == "rate-limited") return 429;
             return 503;
         case StatusCode::kCorruption:
             return 500;
@@ -62,6 +63,8 @@ std::string_view StatusTitle(int status) {
             return "Unsupported media type";
         case 416:
             return "Range not satisfiable";
+        case 429:
+            return "Too many requests";
         case 431:
             return "Request header fields too large";
         case 503:

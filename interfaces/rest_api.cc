@@ -287,6 +287,20 @@ std::optional<Kind> KindOfPath(std::string_view pattern) {
     return std::nullopt;
 }
 
+// Seconds for a Retry-After header: the wait in milliseconds travels in the message of a
+// throttling Status as "... (retry in N ms)".
+std::string RetryAfter(const Status& s) {
+    const std::string& m = s.message();
+    size_t at = m.rfind("(retry in ");
+    uint64_t millis = 1000;
+    if (at != std::string::npos) {
+        std::string_view digits = std::string_view(m).substr(at + 10);
+        digits = digits.substr(0, digits.find(' '));
+        std::from_chars(digits.data(), digits.data() + digits.size(), millis);
+    }
+    return std::to_string(std::max<uint64_t>(1, (millis + 999) / 1000));
+}
+
 std::vector<std::string_view> Split(std::string_view path) {
     std::vector<std::string_view> parts;
     while (!path.empty()) {
@@ -391,6 +405,19 @@ void RestApi::AddRoutes() {
     Add("GET", "/api/v1/benutzer", &RestApi::ListUsers);
     Add("GET", "/api/v1/suche", &RestApi::Search);
 
+    Add("GET", "/api/v1/benutzer/{name}", &RestApi::GetUser);
+    Add("PATCH", "/api/v1/benutzer/{name}", &RestApi::UpdateUser);
+    Add("POST", "/api/v1/gruppen", &RestApi::CreateGroup);
+    Add("GET", "/api/v1/gruppen", &RestApi::ListGroups);
+    Add("GET", "/api/v1/aktenplan/einheiten/{id}/berechtigungen", &RestApi::ListGrants);
+    Add("PUT", "/api/v1/aktenplan/einheiten/{id}/berechtigungen/{subjekt}", &RestApi::PutGrant);
+    Add("DELETE", "/api/v1/aktenplan/einheiten/{id}/berechtigungen/{subjekt}",
+        &RestApi::DeleteGrant);
+    Add("GET", "/api/v1/objekte/{id}/rechte", &RestApi::GetOwnRights);
+    Add("POST", "/api/v1/tokens", &RestApi::CreateToken);
+    Add("GET", "/api/v1/tokens", &RestApi::ListTokens);
+    Add("DELETE", "/api/v1/tokens/{id}", &RestApi::RevokeToken);
+
     if (retention_api_) {
         for (const auto& route : retention_api_->Routes()) {
             Add(route.method, route.pattern, &RestApi::RetentionRoute);
@@ -423,18 +450,29 @@ Response RestApi::Handle(Request& req) {
 }
 
 Result<dms::Principal> RestApi::Authenticate(const Request& req) {
+    if (!options_.proxy_header.empty() &&
+        std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote) !=
+            options_.trusted_proxies.end()) {
+        std::string user = req.Header(options_.proxy_header);
+        if (!user.empty()) return repo_->users().Lookup(user);
+    }
     std::string header = req.Header("Authorization");
+    if (header.size() > 7 && ::strncasecmp(header.c_str(), "Bearer ", 7) == 0) {
+        return AuthenticateToken(req, std::string_view(header).substr(7));
+    }
     if (header.size() < 6 || ::strncasecmp(header.c_str(), "Basic ", 6) != 0) {
-        return UnauthenticatedError("this request needs HTTP Basic credentials");
+        return UnauthenticatedError("this request needs HTTP Basic credentials or a token");
     }
     std::string decoded = Base64Decode(std::string_view(header).substr(6));
     size_t colon = decoded.find(':');
     if (colon == std::string::npos) return UnauthenticatedError("malformed Basic credentials");
-    auto principal =
-        repo_->users().Authenticate(decoded.substr(0, colon), decoded.substr(colon + 1));
+    auto principal = repo_->users().Authenticate(decoded.substr(0, colon),
+                                                 decoded.substr(colon + 1), req.remote);
     if (!principal.ok() && principal.status().code() == StatusCode::kUnauthenticated) {
         failed_logins_.fetch_add(1);
-        // TODO(#6): throttle repeated failures per account and address.
+    }
+    if (!principal.ok() && principal.status().reason() == "too-many-attempts") {
+        throttled_.fetch_add(1);
     }
     return principal;
 }
@@ -508,6 +546,7 @@ Response RestApi::Dispatch(Request& req) {
                 res.SetHeader("WWW-Authenticate",
                               "Basic realm=\"" + options_.realm + "\", charset=\"UTF-8\"");
             }
+            if (res.status == 429) res.SetHeader("Retry-After", RetryAfter(principal.status()));
             return res;
         }
         call.principal = std::move(principal).value();
@@ -538,6 +577,11 @@ Response RestApi::Metrics(Call&) {
     out += "# HELP aktenwerk_failed_logins_total Failed authentications.\n";
     out += "# TYPE aktenwerk_failed_logins_total counter\n";
     out += "aktenwerk_failed_logins_total " + std::to_string(failed_logins_.load()) + "\n";
+    out +=
+        "# HELP aktenwerk_throttled_requests_total Requests refused by login throttling "
+        "or a token's rate limit.\n";
+    out += "# TYPE aktenwerk_throttled_requests_total counter\n";
+    out += "aktenwerk_throttled_requests_total " + std::to_string(throttled_.load()) + "\n";
     out += "# HELP aktenwerk_metadata_bytes Approximate size of the metadata store.\n";
     out += "# TYPE aktenwerk_metadata_bytes gauge\n";
     out += "aktenwerk_metadata_bytes " + std::to_string(repo_->metadata().ApproximateSize()) + "\n";
@@ -1117,6 +1161,62 @@ Response RestApi::GetAudit(Call& c) {
     return JsonResponse(200, {{"eintraege", std::move(list)}});
 }
 
+// Users, groups, grants and tokens (issue #6). The services check who may do this; the
+// handlers only translate.
+
+namespace {
+
+json UserJson(const dms::UserInfo& u) {
+    return {{"name", u.name},
+            {"admin", u.admin},
+            {"aktiv", u.aktiv},
+            {"gruppen", u.gruppen},
+            {"erstellt_am", dms::FormatTimestamp(u.erstellt_am)}};
+}
+
+Result<std::vector<std::string>> StringList(const json& value, std::string_view field) {
+    if (!value.is_array() || value.size() > 100) {
+        return InvalidArgumentError(std::string(field) + " must be a list of at most 100 names");
+    }
+    std::vector<std::string> out;
+    for (const auto& item : value) {
+        if (!item.is_string()) return InvalidArgumentError(std::string(field) + " holds names");
+        out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
+Result<std::vector<dms::Role>> RolesFrom(const json& value) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto names, StringList(value, "rollen"));
+    std::vector<dms::Role> out;
+    for (const auto& n : names) {
+        auto role = dms::ParseRole(n);
+        if (!role) {
+            return InvalidArgumentError("unknown role " + n +
+                                        " (leser, sachbearbeiter, registrator, archivar, "
+                                        "administrator)");
+        }
+        out.push_back(*role);
+    }
+    return out;
+}
+
+// Reads a JSON object body, refusing anything else.
+Result<json> ReadObject(const Request& req, size_t limit) {
+    AKTENWERK_ASSIGN_OR_RETURN(auto text, req.ReadBody(limit));
+    AKTENWERK_ASSIGN_OR_RETURN(auto body, ParseJson(text));
+    if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object");
+    return body;
+}
+
+Response NoContent() {
+    Response res;
+    res.status = 204;
+    return res;
+}
+
+}  // namespace
+
 Response RestApi::CreateUser(Call& c) {
     auto text = c.req.ReadBody(options_.json_body_limit);
     if (!text.ok()) return Problem(text.status(), c.req);
@@ -1134,17 +1234,23 @@ Response RestApi::CreateUser(Call& c) {
     Status s =
         repo_->users().Create(c.principal, name, (*body)["passwort"].get<std::string>(), admin);
     if (!s.ok()) return Problem(s, c.req);
-    return JsonResponse(201, {{"name", name}, {"admin", admin}});
+    if (auto groups = body->find("gruppen"); groups != body->end()) {
+        auto list = StringList(*groups, "gruppen");
+        dms::UserUpdate update;
+        if (list.ok()) update.gruppen = std::move(list).value();
+        s = list.ok() ? repo_->users().Update(c.principal, name, update) : list.status();
+        if (!s.ok()) return Problem(s.WithContext("user created, groups not set"), c.req);
+    }
+    auto user = repo_->users().Get(name);
+    if (!user.ok()) return Problem(user.status(), c.req);
+    return JsonResponse(201, UserJson(*user));
 }
 
 Response RestApi::ListUsers(Call& c) {
-    if (!c.principal.admin) {
-        return Problem(PermissionDeniedError("only an administrator lists users"), c.req);
-    }
-    auto users = repo_->users().List();
+    auto users = repo_->users().List(c.principal);
     if (!users.ok()) return Problem(users.status(), c.req);
     json list = json::array();
-    for (const auto& u : *users) list.push_back({{"name", u.name}, {"admin", u.admin}});
+    for (const auto& u : *users) list.push_back(UserJson(u));
     return JsonResponse(200, {{"benutzer", std::move(list)}});
 }
 
@@ -1155,6 +1261,208 @@ Response RestApi::Search(Call& c) {
     auto body = RunSearch(*search_, *repo_, c.req, c.principal);
     if (!body.ok()) return Problem(body.status(), c.req);
     return JsonResponse(200, *body);
+}
+
+Result<dms::Principal> RestApi::AuthenticateToken(const Request& req, std::string_view token) {
+    (void)req;
+    AKTENWERK_ASSIGN_OR_RETURN(auto found, repo_->tokens().Authenticate(token));
+    const int64_t wait = token_limiter_.Take(found.second.id, found.second.anfragen_pro_minute);
+    if (wait > 0) {
+        throttled_.fetch_add(1);
+        return ResourceExhaustedError(
+            "the token's request rate is used up (retry in " + std::to_string(wait) + " ms)",
+            "rate-limited");
+    }
+    return found.first;
+}
+
+Response RestApi::GetUser(Call& c) {
+    auto user = repo_->users().Get(c.principal, c.id());
+    if (!user.ok()) return Problem(user.status(), c.req);
+    return JsonResponse(200, UserJson(*user));
+}
+
+Response RestApi::UpdateUser(Call& c) {
+    auto body = ReadObject(c.req, options_.json_body_limit);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    dms::UserUpdate update;
+    for (const auto& [key, value] : body->items()) {
+        if (key == "passwort" && value.is_string()) {
+            update.passwort = value.get<std::string>();
+        } else if (key == "admin" && value.is_boolean()) {
+            update.admin = value.get<bool>();
+        } else if (key == "aktiv" && value.is_boolean()) {
+            update.aktiv = value.get<bool>();
+        } else if (key == "gruppen") {
+            auto groups = StringList(value, "gruppen");
+            if (!groups.ok()) return Problem(groups.status(), c.req);
+            update.gruppen = std::move(groups).value();
+        } else {
+            return Problem(InvalidArgumentError("field '" + key +
+                                                    "' is not known or has the "
+                                                    "wrong type (passwort, admin, aktiv, gruppen)",
+                                                "unknown-field"),
+                           c.req);
+        }
+    }
+    Status s = repo_->users().Update(c.principal, c.id(), update);
+    if (!s.ok()) return Problem(s, c.req);
+    auto user = repo_->users().Get(c.id());
+    if (!user.ok()) return Problem(user.status(), c.req);
+    return JsonResponse(200, UserJson(*user));
+}
+
+Response RestApi::CreateGroup(Call& c) {
+    auto body = ReadObject(c.req, options_.json_body_limit);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    if (!(*body)["name"].is_string()) {
+        return Problem(InvalidArgumentError("name is a required string"), c.req);
+    }
+    std::string name = (*body)["name"];
+    std::string beschreibung = body->value("beschreibung", "");
+    Status s = repo_->users().CreateGroup(c.principal, name, beschreibung);
+    if (!s.ok()) return Problem(s, c.req);
+    return JsonResponse(201, {{"name", name}, {"beschreibung", beschreibung}});
+}
+
+Response RestApi::ListGroups(Call& c) {
+    auto groups = repo_->users().ListGroups(c.principal);
+    if (!groups.ok()) return Problem(groups.status(), c.req);
+    json list = json::array();
+    for (const auto& g : *groups)
+        list.push_back({{"name", g.name}, {"beschreibung", g.beschreibung}});
+    return JsonResponse(200, {{"gruppen", std::move(list)}});
+}
+
+Response RestApi::ListGrants(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    // Who holds which roles is for those who hand them out.
+    auto allowed = repo_->Authorize(c.principal, *o, dms::kRightAdminister);
+    if (!allowed.ok()) return Problem(allowed.status(), c.req);
+    json list = json::array();
+    for (const auto& g : repo_->access().GrantsOn(o->id)) list.push_back(dms::ToJson(g));
+    return JsonResponse(200, {{"berechtigungen", std::move(list)}});
+}
+
+Response RestApi::PutGrant(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    auto body = ReadObject(c.req, options_.json_body_limit);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    dms::Grant grant;
+    grant.einheit_id = o->id;
+    grant.subjekt = c.params.at(1);
+    for (const auto& [key, value] : body->items()) {
+        if (key == "rollen") {
+            auto roles = RolesFrom(value);
+            if (!roles.ok()) return Problem(roles.status(), c.req);
+            grant.rollen = std::move(roles).value();
+        } else if (key == "bis_stufe" && value.is_string() &&
+                   dms::ParseLevel(value.get<std::string>())) {
+            grant.bis_stufe = *dms::ParseLevel(value.get<std::string>());
+        } else if (key == "verweigert" && value.is_boolean()) {
+            grant.verweigert = value.get<bool>();
+        } else {
+            return Problem(InvalidArgumentError("field '" + key +
+                                                    "' is not known or invalid "
+                                                    "(rollen, bis_stufe: offen, VS-NfD, "
+                                                    "vertraulich, geheim; verweigert)",
+                                                "unknown-field"),
+                           c.req);
+        }
+    }
+    Status s = repo_->access().SetGrant(c.principal, grant);
+    if (!s.ok()) return Problem(s, c.req);
+    for (const auto& g : repo_->access().GrantsOn(o->id)) {
+        if (g.subjekt == grant.subjekt) return JsonResponse(200, dms::ToJson(g));
+    }
+    return NoContent();
+}
+
+Response RestApi::DeleteGrant(Call& c) {
+    auto o = LoadTyped(c);
+    if (!o.ok()) return Problem(o.status(), c.req);
+    dms::Grant grant;
+    grant.einheit_id = o->id;
+    grant.subjekt = c.params.at(1);
+    Status s = repo_->access().SetGrant(c.principal, grant);
+    if (!s.ok()) return Problem(s, c.req);
+    return NoContent();
+}
+
+Response RestApi::GetOwnRights(Call& c) {
+    auto access = repo_->AccessOn(c.principal, c.id());
+    if (!access.ok()) return Problem(access.status(), c.req);
+    return JsonResponse(200, {{"rechte", dms::RightNames(access->rights)},
+                              {"einheit_id", access->placement.einheit_id},
+                              {"stufe", dms::kLevelNames[access->placement.stufe]}});
+}
+
+Response RestApi::CreateToken(Call& c) {
+    auto body = ReadObject(c.req, options_.json_body_limit);
+    if (!body.ok()) return Problem(body.status(), c.req);
+    dms::TokenInfo spec;
+    for (const auto& [key, value] : body->items()) {
+        Status bad = InvalidArgumentError("field '" + key + "' is not known or has the wrong type",
+                                          "unknown-field");
+        if (key == "benutzer" && value.is_string()) {
+            spec.benutzer = value.get<std::string>();
+        } else if (key == "bezeichnung" && value.is_string()) {
+            spec.bezeichnung = value.get<std::string>();
+        } else if (key == "einheit_id" && value.is_string()) {
+            spec.einheit_id = value.get<std::string>();
+        } else if (key == "einheit_kennzeichen" && value.is_string()) {
+            auto unit = repo_->FindByKennzeichen(c.principal, value.get<std::string>());
+            if (!unit.ok()) return Problem(unit.status(), c.req);
+            spec.einheit_id = unit->id;
+        } else if (key == "rollen") {
+            auto roles = RolesFrom(value);
+            if (!roles.ok()) return Problem(roles.status(), c.req);
+            for (auto r : *roles) spec.rights |= dms::RightsOf(r);
+        } else if (key == "rechte") {
+            auto names = StringList(value, "rechte");
+            if (!names.ok()) return Problem(names.status(), c.req);
+            for (const auto& n : *names) {
+                uint32_t r = dms::ParseRight(n);
+                if (r == 0) return Problem(InvalidArgumentError("unknown right " + n), c.req);
+                spec.rights |= r;
+            }
+        } else if (key == "anfragen_pro_minute" && value.is_number_unsigned() &&
+                   value.get<uint64_t>() <= UINT32_MAX) {
+            spec.anfragen_pro_minute = value.get<uint32_t>();
+        } else if (key == "ablauf" && value.is_string()) {
+            auto date = dms::CivilDate::Parse(value.get<std::string>());
+            if (!date) return Problem(InvalidArgumentError("ablauf must be YYYY-MM-DD"), c.req);
+            // The token is valid through that day (UTC).
+            spec.ablauf_am = (int64_t{date->DaysSinceEpoch()} + 1) * 86'400'000;
+        } else {
+            return Problem(bad, c.req);
+        }
+    }
+    if (spec.einheit_id.empty()) {
+        return Problem(InvalidArgumentError("einheit_id or einheit_kennzeichen is required"),
+                       c.req);
+    }
+    auto created = repo_->tokens().Create(c.principal, spec);
+    if (!created.ok()) return Problem(created.status(), c.req);
+    json out = dms::ToJson(created->first);
+    out["token"] = created->second;
+    return JsonResponse(201, out);
+}
+
+Response RestApi::ListTokens(Call& c) {
+    auto tokens = repo_->tokens().List(c.principal);
+    if (!tokens.ok()) return Problem(tokens.status(), c.req);
+    json list = json::array();
+    for (const auto& t : *tokens) list.push_back(dms::ToJson(t));
+    return JsonResponse(200, {{"tokens", std::move(list)}});
+}
+
+Response RestApi::RevokeToken(Call& c) {
+    Status s = repo_->tokens().Revoke(c.principal, c.id());
+    if (!s.ok()) return Problem(s, c.req);
+    return NoContent();
 }
 
 }  // namespace aktenwerk::interfaces

@@ -14,6 +14,7 @@
 #include "dms/repository.h"
 #include "dms/search_indexer.h"
 #include "interfaces/http_message.h"
+#include "interfaces/rate_limiter.h"
 
 namespace aktenwerk::retention {
 class Retention;
@@ -28,6 +29,12 @@ struct RestApiOptions {
     size_t import_body_limit = 16 << 20;  // Aktenplan import (CSV, JSON or xdomea 0301)
     size_t xdomea_body_limit = 64 << 20;  // xdomea messages from the archive (ZIP or XML)
     std::string realm = "Aktenwerk";
+    // Single sign-on through a reverse proxy: the name of the header that carries the user
+    // name the proxy has authenticated (e.g. "X-Remote-User"). Off when empty. The header
+    // is believed only from the addresses in `trusted_proxies` (exact peer addresses); from
+    // anywhere else it is ignored. The proxy must overwrite the header on every request.
+    std::string proxy_header;
+    std::vector<std::string> trusted_proxies;
 };
 
 // One entry of the route table: "GET", "/api/v1/akten/{id}".
@@ -99,6 +106,19 @@ class RestApi {
     Response Search(Call& c);
     // The routes of retention_api.cc (holds, rules, deletion, Aussonderung) go through here.
     Response RetentionRoute(Call& c);
+    // Users, groups, grants and tokens (issue #6).
+    Response GetUser(Call& c);
+    Response UpdateUser(Call& c);
+    Response CreateGroup(Call& c);
+    Response ListGroups(Call& c);
+    Response ListGrants(Call& c);
+    Response PutGrant(Call& c);
+    Response DeleteGrant(Call& c);
+    Response GetOwnRights(Call& c);
+    Response CreateToken(Call& c);
+    Response ListTokens(Call& c);
+    Response RevokeToken(Call& c);
+    Result<dms::Principal> AuthenticateToken(const Request& req, std::string_view token);
 
     Result<dms::Objekt> LoadTyped(Call& c);
 
@@ -114,6 +134,8 @@ class RestApi {
     std::mutex metrics_mu_;
     std::map<std::pair<std::string, int>, uint64_t> request_counts_;  // guarded by metrics_mu_
     std::atomic<uint64_t> failed_logins_{0};
+    std::atomic<uint64_t> throttled_{0};
+    RateLimiter token_limiter_;
 };
 
 }  // namespace aktenwerk::interfaces

@@ -180,8 +180,9 @@ Result<std::vector<PlanEintrag>> ParseAktenplan0301(std::string_view bytes) {
 
 Result<PlanImportBericht> AktenplanAustausch::Import(const dms::Principal& p,
                                                      const std::vector<PlanEintrag>& plan) {
-    // TODO(#6): the Registrator role; the plan import itself checks nothing yet either.
-    if (!p.admin) return PermissionDeniedError("only the Registratur imports an Aktenplan");
+    // An import may add units anywhere, top level included: administrators only, as for the
+    // plain plan import.
+    if (!p.admin) return PermissionDeniedError("only an administrator imports an Aktenplan");
     std::vector<dms::PlanUnit> units;
     for (const auto& e : plan) units.push_back(e.unit);
     std::set<std::string> existed;

@@ -333,10 +333,22 @@ Result<Aussonderung> AussonderungFromJson(const json& j) {
 AussonderungService::AussonderungService(dms::Repository* repo, AussonderungOptions options)
     : repo_(repo), options_(std::move(options)) {}
 
-Status AussonderungService::CheckArchivist(const dms::Principal& p) const {
-    // TODO(#6): the Archivar role on the process's Aktenplaneinheit instead of admin only.
-    if (!p.admin) return PermissionDeniedError("only an archivist runs an Aussonderung");
-    return Status::Ok();
+Status AussonderungService::CheckArchivist(const dms::Principal& p,
+                                           const std::string& einheit_id) const {
+    // The Archivar role (the disposal right) on the process's Aktenplaneinheit. A process
+    // over the whole plan needs it everywhere, which only an administrator has.
+    if (einheit_id.empty() || einheit_id == dms::kRootId) {
+        if (p.admin) return Status::Ok();
+        return PermissionDeniedError(
+            "an Aussonderung over the whole Aktenplan is an administrator's; name the "
+            "Aktenplaneinheit you hold the Archivar role on");
+    }
+    return repo_->LoadAuthorized(p, einheit_id, dms::kRightDisposal).status();
+}
+
+Status AussonderungService::CheckRun(const dms::Principal& p, std::string_view id) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
+    return CheckArchivist(p, run.einheit_id);
 }
 
 std::string AussonderungService::Folder(std::string_view id) const {
@@ -353,12 +365,23 @@ Result<std::vector<AussonderungsObjekt>> AussonderungService::LoadObjekte(
 }
 
 Result<Aussonderung> AussonderungService::Get(const dms::Principal& p, std::string_view id) const {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
-    return Load(id);
+    AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
+    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p, run.einheit_id));
+    return run;
 }
 
 Result<std::vector<Aussonderung>> AussonderungService::List(const dms::Principal& p) const {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    // The processes of the units the caller is Archivar on, without an audit entry for each
+    // of the others.
+    const dms::StoreView view(repo_->metadata());
+    auto archivist_on = [&](const std::string& einheit_id) {
+        if (p.admin) return true;
+        if (einheit_id.empty() || einheit_id == dms::kRootId) return false;
+        auto unit = dms::LoadObjekt(view, einheit_id);
+        if (!unit.ok()) return false;
+        auto access = repo_->access().AccessTo(p, *unit);
+        return access.ok() && (access->rights & dms::kRightDisposal) != 0;
+    };
     std::vector<Aussonderung> out;
     Status decode;
     AKTENWERK_RETURN_IF_ERROR(
@@ -369,7 +392,7 @@ Result<std::vector<Aussonderung>> AussonderungService::List(const dms::Principal
                 decode = a.status();
                 return false;
             }
-            out.push_back(std::move(a).value());
+            if (archivist_on(a->einheit_id)) out.push_back(std::move(a).value());
             return true;
         }));
     AKTENWERK_RETURN_IF_ERROR(decode);
@@ -417,7 +440,7 @@ std::optional<char> VorschlagFor(const std::optional<Faelligkeit>& f) {
 
 Result<Aussonderung> AussonderungService::Create(const dms::Principal& p,
                                                  const AussonderungsAntrag& antrag) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p, antrag.einheit_id));
     const dms::CivilDate today = repo_->clock().Today();
     const dms::CivilDate stichtag = antrag.stichtag.value_or(today);
     if (today < stichtag) {
@@ -562,7 +585,7 @@ Result<Aussonderung> AussonderungService::Create(const dms::Principal& p,
 
 Result<Aussonderung> AussonderungService::SetVorschlaege(
     const dms::Principal& p, std::string_view id, const std::map<std::string, char>& vorschlaege) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     Aussonderung run;
     Status s = repo_->metadata().Commit([&](storage::Txn& txn) -> Status {
@@ -709,7 +732,7 @@ xdomea::Kopf KopfFor(const Aussonderung& run, const std::string& code, int64_t n
 }  // namespace
 
 Result<Aussonderung> AussonderungService::Anbieten(const dms::Principal& p, std::string_view id) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
     if (run.status == AussonderungsStatus::kAngeboten) return run;  // offered already
@@ -771,7 +794,7 @@ Result<Aussonderung> AussonderungService::Anbieten(const dms::Principal& p, std:
 }
 
 Result<Aussonderung> AussonderungService::Abgeben(const dms::Principal& p, std::string_view id) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
     if (run.status == AussonderungsStatus::kAbgegeben) return run;  // transferred already
@@ -974,7 +997,7 @@ Status Confirm(std::vector<AussonderungsObjekt>& objekte,
 
 Result<Aussonderung> AussonderungService::Empfangen(const dms::Principal& p, std::string_view id,
                                                     std::string_view bytes) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
     AKTENWERK_ASSIGN_OR_RETURN(auto msg,
@@ -1085,7 +1108,7 @@ Result<Aussonderung> AussonderungService::Empfangen(const dms::Principal& p, std
 }
 
 Result<Aussonderung> AussonderungService::Freigeben(const dms::Principal& p, std::string_view id) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     Aussonderung run;
     Status s = repo_->metadata().Commit([&](storage::Txn& txn) -> Status {
@@ -1110,7 +1133,7 @@ Result<Aussonderung> AussonderungService::Freigeben(const dms::Principal& p, std
 
 Result<Aussonderung> AussonderungService::Abbrechen(const dms::Principal& p, std::string_view id,
                                                     std::string_view grund) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     AKTENWERK_RETURN_IF_ERROR(dms::CheckText("grund", grund, 2000, true, true));
     std::lock_guard lock(mu_);
     Aussonderung run;
@@ -1186,7 +1209,7 @@ std::optional<Faelligkeit> FaelligkeitOf(const Plan& plan, std::string id) {
 
 Result<VernichtungsErgebnis> AussonderungService::Vernichten(const dms::Principal& p,
                                                              std::string_view id) {
-    AKTENWERK_RETURN_IF_ERROR(CheckArchivist(p));
+    AKTENWERK_RETURN_IF_ERROR(CheckRun(p, id));
     std::lock_guard lock(mu_);
     AKTENWERK_ASSIGN_OR_RETURN(auto run, Load(id));
     if (run.status != AussonderungsStatus::kBewertet &&

@@ -185,7 +185,10 @@ class AussonderungService {
     Status Veto(storage::Txn& txn, dms::LifecycleEvent event, const dms::Objekt& o);
 
   private:
-    Status CheckArchivist(const dms::Principal& p) const;
+    // The disposal right (Archivar) on `einheit_id`, or an administrator for the whole plan.
+    Status CheckArchivist(const dms::Principal& p, const std::string& einheit_id) const;
+    // CheckArchivist on the unit of the process `id`.
+    Status CheckRun(const dms::Principal& p, std::string_view id) const;
     std::string Folder(std::string_view id) const;
     Result<Aussonderung> Load(std::string_view id) const;
     Result<std::vector<AussonderungsObjekt>> LoadObjekte(std::string_view id) const;

@@ -47,10 +47,8 @@ Result<Aufbewahrung> RetentionService::ClearRegel(const dms::Principal& p,
 Result<Aufbewahrung> RetentionService::Change(const dms::Principal& p, std::string_view objekt_id,
                                               const std::optional<Regel>& regel,
                                               std::string_view grund) {
-    // TODO(#6): the Registrator role on the object's Aktenplaneinheit instead of admin only.
-    if (!p.admin) {
-        return PermissionDeniedError("only the Registratur sets retention rules");
-    }
+    // The Registrator role (the Aktenplan right) on the unit or Akte.
+    AKTENWERK_RETURN_IF_ERROR(repo_->LoadAuthorized(p, objekt_id, dms::kRightPlan).status());
     if (regel && regel->frist.jahre && *regel->frist.jahre > kMaxJahre) {
         return InvalidArgumentError("the retention period may be at most " +
                                     std::to_string(kMaxJahre) + " years");
@@ -111,8 +109,20 @@ Result<std::vector<Faelligkeit>> RetentionService::Faellige(const dms::Principal
             return InvalidArgumentError("the subtree must be an Aktenplaneinheit", "wrong-kind");
         }
     }
-    // TODO(#6): only what the caller may see.
-    return DueOn(dms::StoreView(repo_->metadata()), einheit_id, stichtag, limit);
+    const dms::StoreView view(repo_->metadata());
+    if (p.admin) return DueOn(view, einheit_id, stichtag, limit);
+    // Only what the caller may see is listed: the whole due set is read and filtered, since
+    // the rights are not in the due-date index.
+    AKTENWERK_ASSIGN_OR_RETURN(auto due, DueOn(view, einheit_id, stichtag, 0));
+    std::vector<Faelligkeit> out;
+    for (auto& f : due) {
+        if (limit != 0 && out.size() >= limit) break;
+        auto o = dms::LoadObjekt(view, f.objekt_id);
+        if (!o.ok()) continue;
+        auto access = repo_->access().AccessTo(p, *o);
+        if (access.ok() && (access->rights & dms::kRightRead) != 0) out.push_back(std::move(f));
+    }
+    return out;
 }
 
 }  // namespace aktenwerk::retention

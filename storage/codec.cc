@@ -5,6 +5,38 @@
 #include <cstdio>
 
 namespace aktenwerk::storage {
+namespace {
+
+// Our records nest a few levels (an audit entry holds an object holding its metadata); far
+// deeper input is damage, and nlohmann's MessagePack reader recurses once per level, so
+// without a bound a damaged value would overflow the stack.
+constexpr size_t kMaxNesting = 64;
+
+// The DOM builder of nlohmann with a bound on nesting: returning false stops the reader
+// before it descends further.
+class BoundedDomParser : public nlohmann::detail::json_sax_dom_parser<nlohmann::json> {
+  public:
+    using Base = nlohmann::detail::json_sax_dom_parser<nlohmann::json>;
+    explicit BoundedDomParser(nlohmann::json& result) : Base(result, /*allow_exceptions=*/false) {}
+
+    bool start_object(std::size_t len) {
+        return ++depth_ <= kMaxNesting && Base::start_object(len);
+    }
+    bool end_object() {
+        --depth_;
+        return Base::end_object();
+    }
+    bool start_array(std::size_t len) { return ++depth_ <= kMaxNesting && Base::start_array(len); }
+    bool end_array() {
+        --depth_;
+        return Base::end_array();
+    }
+
+  private:
+    size_t depth_ = 0;
+};
+
+}  // namespace
 
 std::string EncodeValue(const nlohmann::json& value) {
     std::string out;
@@ -21,10 +53,15 @@ Result<nlohmann::json> DecodeValue(std::string_view bytes) {
                           std::to_string(static_cast<uint8_t>(bytes[0])),
                       "unknown-encoding");
     }
-    nlohmann::json value = nlohmann::json::from_msgpack(bytes.begin() + 1, bytes.end(),
-                                                        /*strict=*/true,
-                                                        /*allow_exceptions=*/false);
-    if (value.is_discarded()) return CorruptionError("stored value is not valid MessagePack");
+    nlohmann::json value;
+    BoundedDomParser parser(value);
+    const bool parsed = nlohmann::json::sax_parse(bytes.begin() + 1, bytes.end(), &parser,
+                                                  nlohmann::json::input_format_t::msgpack,
+                                                  /*strict=*/true);
+    if (!parsed || parser.is_errored()) {
+        return CorruptionError("stored value is not valid MessagePack (or nested deeper than " +
+                               std::to_string(kMaxNesting) + " levels)");
+    }
     return value;
 }
 

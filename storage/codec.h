@@ -20,7 +20,9 @@ inline constexpr uint8_t kEncodingVersion = 1;
 std::string EncodeValue(const nlohmann::json& value);
 
 // Decodes what EncodeValue wrote. Returns kCorruption for an empty value, an unknown
-// version byte or malformed MessagePack; never throws.
+// version byte, malformed MessagePack or nesting deeper than 64 levels; never throws.
+// Strings are not checked for UTF-8 (they were when written): dump a decoded value of
+// unknown origin with an error handler.
 Result<nlohmann::json> DecodeValue(std::string_view bytes);
 
 // A 20-digit zero-padded decimal, so that numbers sort as strings (audit sequence,

@@ -268,8 +268,14 @@ TEST_F(DestructionTest, ZdaInAnEarlierYearNeedsTheRegistraturAndAReason) {
 
     EXPECT_EQ(closed.zda, (CivilDate{2015, 3, 1}));
     auto history = Must(repo_->History(admin_, akte_.id, 0, 100));
-    EXPECT_EQ(history.back().nachher["nachgetragen"], true);
-    EXPECT_EQ(history.back().nachher["grund"], "Migration aus dem Altverfahren");
+    auto zda = std::find_if(history.rbegin(), history.rend(),
+                            [](const AuditEntry& e) { return e.aktion == "zda"; });
+    ASSERT_NE(zda, history.rend());
+    EXPECT_EQ(zda->nachher["nachgetragen"], true);
+    EXPECT_EQ(zda->nachher["grund"], "Migration aus dem Altverfahren");
+    EXPECT_TRUE(std::any_of(history.begin(), history.end(), [](const AuditEntry& e) {
+        return e.aktion == "zugriff-verweigert";
+    })) << "the clerk's refused retroactive zdA is audited";
 }
 
 TEST_F(DestructionTest, ZdaEarlierThisYearNeedsNoSpecialRight) {

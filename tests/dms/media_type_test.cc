@@ -69,8 +69,7 @@ TEST_F(MediaTypeTest, StructuredTextGoesThroughTheFullTests) {
          "message/rfc822"},
         {"seite.html", "\n  <!DOCTYPE html>\n<html><head><title>Amt</title></head></html>\n",
          "text/html"},
-        {"daten.xml", "<?xml version=\"1.0\"?>\n<akte><betreff>Bau</betreff></akte>\n",
-         "text/xml"},
+        {"daten.xml", "<?xml version=\"1.0\"?>\n<akte><betreff>Bau</betreff></akte>\n", "text/xml"},
         {"skript.sh", "#!/bin/sh\necho hallo\n", "text/x-shellscript"},
     };
     for (const auto& row : kRows) {

@@ -69,7 +69,8 @@ class SearchIndexerTest : public ::testing::Test {
     std::string Dokument(const std::string& parent, const std::string& name,
                          const std::string& content) {
         StringSource source(content);
-        auto created = repo_->CreateDokument(admin_, parent, json::object(), source, NewVersion{name, true, ""});
+        auto created = repo_->CreateDokument(admin_, parent, json::object(), source,
+                                             NewVersion{name, true, ""});
         EXPECT_TRUE(created.ok()) << created.status().ToString();
         return created.ok() ? created->first.id : "";
     }
@@ -111,8 +112,9 @@ class SearchIndexerTest : public ::testing::Test {
             AKTENWERK_ASSIGN_OR_RETURN(auto head, txn.Get(std::string(keys::kOutboxHead)));
             uint64_t seq = 1;
             if (head) seq = storage::DecodeValue(*head)->get<uint64_t>() + 1;
-            txn.Put(keys::Outbox(seq), storage::EncodeValue(
-                                           {{"objekt_id", id}, {"aktion", "vernichtet"}, {"version", 0}}));
+            txn.Put(keys::Outbox(seq),
+                    storage::EncodeValue(
+                        {{"objekt_id", id}, {"aktion", "vernichtet"}, {"version", 0}}));
             txn.Put(std::string(keys::kOutboxHead), storage::EncodeValue(seq));
             return Status::Ok();
         }));
@@ -140,7 +142,8 @@ TEST_F(SearchIndexerTest, DocumentIsFoundOnceTheOutboxIsDrained) {
 TEST_F(SearchIndexerTest, NewVersionReplacesTheLatestAndKeepsTheOldSearchable) {
     const std::string dok = Dokument(Akte(Unit("32"), "Akte"), "v1.txt", "Entwurf der Satzung");
     StringSource v2("Endfassung der Satzung");
-    AKTENWERK_ASSERT_OK(repo_->AddVersion(admin_, dok, v2, NewVersion{"v2.txt", true, ""}).status());
+    AKTENWERK_ASSERT_OK(
+        repo_->AddVersion(admin_, dok, v2, NewVersion{"v2.txt", true, ""}).status());
     CatchUp();
     EXPECT_TRUE(Ids("Entwurf").empty());
     EXPECT_EQ(Ids("Endfassung"), std::set<std::string>{dok});
@@ -195,10 +198,9 @@ TEST_F(SearchIndexerTest, VertraulichkeitOfTheAkteReachesItsDocuments) {
     CatchUp();
     indexing::SearchRequest r;
     r.text = "Beurteilung";
-    r.visibility.einheiten = {unit};
-    r.visibility.vertraulichkeiten = {"offen"};
+    r.visibility.klauseln = {{unit, {}, {"offen"}}};
     EXPECT_EQ(indexer_->index().Search(r)->total, 0u);
-    r.visibility.vertraulichkeiten = {"offen", "vertraulich"};
+    r.visibility.klauseln[0].vertraulichkeiten = {"offen", "vertraulich"};
     EXPECT_EQ(indexer_->index().Search(r)->total, 1u);
 }
 
@@ -282,7 +284,8 @@ TEST_F(SearchIndexerTest, ScanWaitsForOcrAndIsFoundAfterIt) {
     const std::string png = dir_.Sub("scan");
     auto run = test_support::RunCommand(
         {"pdftoppm", "-r", "200", "-singlefile", "-png",
-         "/usr/share/doc/texlive-doc/latex/koma-script-examples/Anhang-C/result/briefDIN.pdf", png});
+         "/usr/share/doc/texlive-doc/latex/koma-script-examples/Anhang-C/result/briefDIN.pdf",
+         png});
     ASSERT_EQ(run.exit_code, 0) << run.output;
     std::ifstream in(png + ".png", std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dms/keys.h"
+#include "storage/codec.h"
 #include "tests/support/temp_dir.h"
 
 namespace aktenwerk::dms {
@@ -66,6 +68,19 @@ TEST_F(UserStoreTest, ChangedPasswordReplacesTheOldOneAndItsCachedCheck) {
 
     EXPECT_FALSE(users_->Authenticate("sachbearbeiterin", "richtig-geheim").ok());
     EXPECT_TRUE(users_->Authenticate("sachbearbeiterin", "ganz-neu-geheim").ok());
+}
+
+// The slow hash is the default: only a test may ask for fewer iterations.
+TEST_F(UserStoreTest, PasswordsAreStoredAsPbkdf2WithSixHundredThousandIterations) {
+    auto raw = store_->Get(keys::User("sachbearbeiterin"));
+    ASSERT_TRUE(raw.ok() && raw->has_value());
+    auto record = storage::DecodeValue(**raw);
+    ASSERT_TRUE(record.ok());
+    EXPECT_EQ(record->value("iterations", 0u), 600'000u);
+    EXPECT_EQ(record->value("hash", "").size(), 64u);
+    EXPECT_EQ(record->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  .find("richtig-geheim"),
+              std::string::npos);
 }
 
 }  // namespace

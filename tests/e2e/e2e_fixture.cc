@@ -2,7 +2,10 @@
 // server answers unexpectedly, so that a broken step says what the server said.
 #include "tests/e2e/e2e_fixture.h"
 
+#include <chrono>
 #include <filesystem>
+#include <sstream>
+#include <thread>
 
 namespace aktenwerk::e2e {
 
@@ -24,8 +27,7 @@ void E2eTest::TearDown() {
 }
 
 ::testing::AssertionResult E2eTest::StartServer(std::vector<std::string> extra_args,
-                                                std::string data_dir,
-                                                std::string admin_password) {
+                                                std::string data_dir, std::string admin_password) {
     ServerOptions options;
     options.binary = AktenwerkBinary();
     options.extra_args = std::move(extra_args);
@@ -244,6 +246,50 @@ std::vector<std::string> E2eTest::TmpFilesOnDisk() const {
         out.push_back(file.path().filename().string());
     }
     return out;
+}
+
+uint64_t E2eTest::Metric(const std::string& name) {
+    auto res = api().Get("/metrics");
+    std::istringstream lines(res.body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(name + " ", 0) == 0) return std::stoull(line.substr(name.size() + 1));
+    }
+    ADD_FAILURE() << "no metric " << name << " in\n" << res.body;
+    return 0;
+}
+
+void E2eTest::WaitForIndex() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int quiet = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        // Twice in a row, so that an OCR result finished just now is applied as well.
+        const bool pending =
+            api().Get("/api/v1/suche?q=&typ=dokument&limit=100").body.find("\"ausstehend\"") !=
+            std::string::npos;
+        quiet = Metric("aktenwerk_index_lag") == 0 && Metric("aktenwerk_ocr_queue") == 0 && !pending
+                    ? quiet + 1
+                    : 0;
+        if (quiet >= 2) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "the index did not catch up within a minute:\n" << server().log_text();
+}
+
+std::set<std::string> E2eTest::SearchHits(const std::string& q) {
+    std::set<std::string> ids;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+        auto res = api().Get("/api/v1/suche?q=" + test_support::UrlEncode(q) + "&limit=100" +
+                             (cursor.empty() ? "" : "&cursor=" + test_support::UrlEncode(cursor)));
+        EXPECT_EQ(res.status, 200) << res.Describe();
+        if (res.status != 200) break;
+        const json body = res.Json();
+        for (const auto& hit : body["treffer"]) ids.insert(hit.value("id", ""));
+        cursor =
+            body["naechster_cursor"].is_string() ? body["naechster_cursor"].get<std::string>() : "";
+        if (cursor.empty()) break;
+    }
+    return ids;
 }
 
 }  // namespace aktenwerk::e2e

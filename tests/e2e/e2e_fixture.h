@@ -95,6 +95,14 @@ class E2eTest : public ::testing::Test {
     // Files left in DATA/blobs/tmp.
     std::vector<std::string> TmpFilesOnDisk() const;
 
+    // A metric of /metrics (a failure is recorded when it is missing).
+    uint64_t Metric(const std::string& name);
+    // Waits (at most a minute) until the search index holds every change and every scan is
+    // OCRed.
+    void WaitForIndex();
+    // The ids of the hits of a search for `q` (at most 1000; "" lists everything).
+    std::set<std::string> SearchHits(const std::string& q);
+
     // The test's own scratch folder (separate from the data directory).
     const test_support::TempDir& scratch() const { return scratch_; }
 

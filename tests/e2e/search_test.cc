@@ -44,33 +44,6 @@ class SearchTest : public E2eTest {
         return ids;
     }
 
-    uint64_t Metric(const std::string& name) {
-        auto res = api().Get("/metrics");
-        std::istringstream lines(res.body);
-        for (std::string line; std::getline(lines, line);) {
-            if (line.rfind(name + " ", 0) == 0) return std::stoull(line.substr(name.size() + 1));
-        }
-        ADD_FAILURE() << "no metric " << name << " in\n" << res.body;
-        return 0;
-    }
-
-    // Waits (at most a minute) until the index holds every change and every scan is OCRed.
-    void WaitForIndex() {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        int quiet = 0;
-        while (std::chrono::steady_clock::now() < deadline) {
-            // Twice in a row, so that an OCR result finished just now is applied as well.
-            quiet = Metric("aktenwerk_index_lag") == 0 && Metric("aktenwerk_ocr_queue") == 0 &&
-                            Suche("q=&typ=dokument&limit=100").body.find("\"ausstehend\"") ==
-                                std::string::npos
-                        ? quiet + 1
-                        : 0;
-            if (quiet >= 2) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ADD_FAILURE() << "the index did not catch up within a minute:\n" << server().log_text();
-    }
-
     std::string Pandoc(const std::string& html, const std::string& format) {
         const std::string out = scratch().Sub("pandoc." + format);
         auto run = RunCommand({"pandoc", "-f", "html", "-t", format, html, "-o", out});
@@ -97,10 +70,13 @@ TEST_F(SearchTest, RealGermanDocumentsAreFoundByWordStemUmlautAndCompoundPart) {
     const Ablage ablage = CreateAblage();
     const std::string v = ablage.vorgang_id;
     const std::string letter =
-        "Sehr geehrte Frau M\xFCller,\r\nf\xFCr die Stra\xDF" "enbauma\xDFnahme in der Schlo\xDF"
-        "allee erhalten die Anlieger einen \x84Vorausleistungsbescheid\x93 \xFC" "ber 1.250 \x80.\r\n";
+        "Sehr geehrte Frau M\xFCller,\r\nf\xFCr die Stra\xDF"
+        "enbauma\xDFnahme in der Schlo\xDF"
+        "allee erhalten die Anlieger einen \x84Vorausleistungsbescheid\x93 \xFC"
+        "ber 1.250 \x80.\r\n";
     std::vector<Expectation> docs = {
-        {"hausarbeit-jura.pdf", UploadDokument(v, "hausarbeit-jura.pdf", ReadFile(kJuraPdf)),
+        {"hausarbeit-jura.pdf",
+         UploadDokument(v, "hausarbeit-jura.pdf", ReadFile(kJuraPdf)),
          {"Erstsemester", "Hausarbeit", "Universitaeten", "Semester"}},
         {"Pivot-Tabelle.html",
          UploadDokument(v, "Pivot-Tabelle.html",
@@ -114,9 +90,11 @@ TEST_F(SearchTest, RealGermanDocumentsAreFoundByWordStemUmlautAndCompoundPart) {
          UploadDokument(v, "Ausnahmen.odt",
                         Pandoc(std::string(kHelp) + "swriter/guide/autocorr_except.html", "odt")),
          {"Großbuchstaben", "Abkürzung", "Grossbuchstaben", "Buchstaben"}},
-        {"Anliegerbrief.txt", UploadDokument(v, "Anliegerbrief.txt", letter),
+        {"Anliegerbrief.txt",
+         UploadDokument(v, "Anliegerbrief.txt", letter),
          {"Vorausleistungsbescheid", "Anliegern", "Strassenbaumassnahme", "Bescheid"}},
-        {"Scan.png", UploadDokument(v, "Scan.png", Scan(kBriefPdf)),
+        {"Scan.png",
+         UploadDokument(v, "Scan.png", Scan(kBriefPdf)),
          {"Totenkopfinsel", "Krokodile", "Kapitaen", "Insel"}},
     };
     WaitForIndex();
@@ -145,16 +123,37 @@ TEST_F(SearchTest, HostileQueriesNeverGiveAServerError) {
     const Ablage ablage = CreateAblage();
     UploadDokument(ablage.vorgang_id, "a.txt", "Gebühr für die Gewerbeanmeldung");
     const std::vector<std::string> params = {
-        "q=" + UrlEncode("\"unclosed"), "q=" + UrlEncode("(((("), "q=" + UrlEncode("))"),
-        "q=" + UrlEncode("AND OR NOT"), "q=%FF%FE%00", "q=" + std::string(5000, 'x'),
-        "q=" + UrlEncode("a*"), "q=" + UrlEncode("*"), "q=" + UrlEncode("ab~2"),
-        "q=" + UrlEncode("aktenzeichen:"), "q=" + UrlEncode("inhalt:\"\""),
-        "q=" + UrlEncode("' OR 1=1 --"), "q=" + UrlEncode("<script>alert(1)</script>"),
-        "q=" + UrlEncode(std::string(100, '(') + "x"), "limit=0", "limit=abc", "limit=100000",
-        "cursor=garbage", "cursor=c1.0000000000000000.0000000000000000.0000000000000000",
-        "von=2026-02-30", "bis=gestern", "von=2026-03-01&bis=2026-01-01", "typ=kaese",
-        "zustand=halb", "sortierung=zufall", "versionen=manche", "facetten=vielleicht",
-        "unbekannt=1", "akte=gibt-es-nicht", "einheit=gibt-es-nicht", "q=Geb%C3%BChr&q=zwei",
+        "q=" + UrlEncode("\"unclosed"),
+        "q=" + UrlEncode("(((("),
+        "q=" + UrlEncode("))"),
+        "q=" + UrlEncode("AND OR NOT"),
+        "q=%FF%FE%00",
+        "q=" + std::string(5000, 'x'),
+        "q=" + UrlEncode("a*"),
+        "q=" + UrlEncode("*"),
+        "q=" + UrlEncode("ab~2"),
+        "q=" + UrlEncode("aktenzeichen:"),
+        "q=" + UrlEncode("inhalt:\"\""),
+        "q=" + UrlEncode("' OR 1=1 --"),
+        "q=" + UrlEncode("<script>alert(1)</script>"),
+        "q=" + UrlEncode(std::string(100, '(') + "x"),
+        "limit=0",
+        "limit=abc",
+        "limit=100000",
+        "cursor=garbage",
+        "cursor=c1.0000000000000000.0000000000000000.0000000000000000",
+        "von=2026-02-30",
+        "bis=gestern",
+        "von=2026-03-01&bis=2026-01-01",
+        "typ=kaese",
+        "zustand=halb",
+        "sortierung=zufall",
+        "versionen=manche",
+        "facetten=vielleicht",
+        "unbekannt=1",
+        "akte=gibt-es-nicht",
+        "einheit=gibt-es-nicht",
+        "q=Geb%C3%BChr&q=zwei",
     };
     for (const auto& p : params) {
         SCOPED_TRACE(p.substr(0, 60));
@@ -206,7 +205,8 @@ TEST_F(SearchTest, FiltersFacetsAndPagingWorkOverHttp) {
                          (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)));
         ASSERT_EQ(res.status, 200) << res.Describe();
         const json body = res.Json();
-        for (const auto& hit : body["treffer"]) EXPECT_TRUE(seen.insert(hit.value("id", "")).second);
+        for (const auto& hit : body["treffer"])
+            EXPECT_TRUE(seen.insert(hit.value("id", "")).second);
         if (body["naechster_cursor"].is_null()) break;
         cursor = body["naechster_cursor"].get<std::string>();
     }
@@ -228,7 +228,8 @@ TEST_F(SearchTest, KillDuringIndexingLosesNothingAndDoublesNothing) {
     EXPECT_EQ(Suche("q=Widerspruchsverfahren").Json().value("anzahl", 0), 40);
     for (int i = 0; i < 40; i += 7) {
         SCOPED_TRACE(i);
-        EXPECT_EQ(Ids("ref" + std::to_string(i)), std::set<std::string>{ids[static_cast<size_t>(i)]});
+        EXPECT_EQ(Ids("ref" + std::to_string(i)),
+                  std::set<std::string>{ids[static_cast<size_t>(i)]});
     }
     EXPECT_EQ(Metric("aktenwerk_index_lag"), 0u);
 }

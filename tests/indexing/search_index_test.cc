@@ -49,7 +49,8 @@ class SearchIndexTest : public ::testing::Test {
     void Commit(uint64_t position = 1) { AKTENWERK_ASSERT_OK(index_->Commit(position)); }
 
     SearchResult Find(SearchRequest r) {
-        if (!r.visibility.alles && r.visibility.einheiten.empty()) r.visibility = Visibility::Everything();
+        if (!r.visibility.alles && r.visibility.klauseln.empty())
+            r.visibility = Visibility::Everything();
         auto result = index_->Search(r);
         EXPECT_TRUE(result.ok()) << result.status().ToString();
         return result.ok() ? *result : SearchResult{};
@@ -95,7 +96,8 @@ TEST_F(SearchIndexTest, SnippetMarksTheMatchAndNamesItsPage) {
     auto r = Find("Gebuehr");
     ASSERT_EQ(r.hits.size(), 1u);
     EXPECT_EQ(r.hits[0].seite, 2u);
-    EXPECT_NE(r.hits[0].snippet.find("&lt;<em>Gebühr</em>&gt;"), std::string::npos) << r.hits[0].snippet;
+    EXPECT_NE(r.hits[0].snippet.find("&lt;<em>Gebühr</em>&gt;"), std::string::npos)
+        << r.hits[0].snippet;
 }
 
 TEST_F(SearchIndexTest, FiltersBySubtreeAkteTypeAndDate) {
@@ -133,24 +135,31 @@ TEST_F(SearchIndexTest, VisibilityRestrictsCountsFacetsAndHits) {
     SearchRequest r;
     r.text = "Gebühr";
     r.facetten = true;
-    r.visibility.einheiten = {"u32"};
-    r.visibility.gesperrte_einheiten = {"u32.20"};
+    // Read on 32 (offen only), except 32.20.
+    r.visibility.klauseln = {{"u32", {"u32.20"}, {"offen"}}};
     auto result = Find(r);
     EXPECT_EQ(Ids(result), std::set<std::string>{"d1"});
     EXPECT_EQ(result.total, 1u);
     ASSERT_EQ(result.facets["typ"].size(), 1u);
     EXPECT_EQ(result.facets["typ"][0].anzahl, 1u);
 
-    r.visibility.gesperrte_einheiten = {};
-    r.visibility.vertraulichkeiten = {"offen", "vertraulich"};
+    // Read on 32.10 up to vertraulich, and on 32.20 for open files only.
+    r.visibility.klauseln = {{"u32.10", {}, {"offen", "VS-NfD", "vertraulich"}},
+                             {"u32.20", {}, {"offen"}}};
     EXPECT_EQ(Ids(Find(r)), (std::set<std::string>{"d1", "d2", "d3"}));
-    r.visibility.gesperrte_akten = {"A-9"};
+    EXPECT_EQ(Find(r).total, 3u);
+    r.visibility.klauseln[0].vertraulichkeiten = {"offen"};
     EXPECT_EQ(Ids(Find(r)), (std::set<std::string>{"d1", "d2"}));
 
     SearchRequest none;
     none.text = "Gebühr";
+    none.facetten = true;
     none.visibility.alles = false;
-    none.visibility.einheiten = {"nothing-here"};
+    auto nothing = index_->Search(none);  // not Find, which reads no clause as "everything"
+    ASSERT_TRUE(nothing.ok()) << nothing.status().ToString();
+    EXPECT_EQ(nothing->total, 0u) << "no clause shows nothing";
+    EXPECT_TRUE(nothing->facets["typ"].empty());
+    none.visibility.klauseln = {{"nothing-here", {}, {"offen"}}};
     EXPECT_EQ(Find(none).total, 0u);
 }
 
@@ -173,8 +182,8 @@ TEST_F(SearchIndexTest, FacetsCountMainGroupsTypesAndYears) {
 TEST_F(SearchIndexTest, CursorPagesThroughEveryHitOnceInEachOrder) {
     for (uint64_t i = 1; i <= 25; ++i) Put(Doc("d" + std::to_string(i), "Gebühr Bescheid", i));
     Commit();
-    for (SortOrder order : {SortOrder::kRelevanz, SortOrder::kDatumAbsteigend,
-                            SortOrder::kDatumAufsteigend}) {
+    for (SortOrder order :
+         {SortOrder::kRelevanz, SortOrder::kDatumAbsteigend, SortOrder::kDatumAufsteigend}) {
         SCOPED_TRACE(static_cast<int>(order));
         SearchRequest r;
         r.text = "Gebühr";

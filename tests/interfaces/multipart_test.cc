@@ -125,6 +125,15 @@ TEST(ParseContentDisposition, PrefersExtendedFilename) {
     EXPECT_EQ(info.filename, "Änderung.txt");
 }
 
+// Regression (#6): a file name cut by a line break left an unterminated quote, and the part
+// was stored under the part of the name before the break.
+TEST(ParseContentDisposition, UnterminatedQuoteIsRefused) {
+    PartInfo info;
+    EXPECT_FALSE(ParseContentDisposition("form-data; name=\"datei\"; filename=\"a", &info));
+    EXPECT_TRUE(ParseContentDisposition("form-data; name=\"datei\"; filename=\"a;b\"", &info));
+    EXPECT_EQ(info.filename, "a;b");
+}
+
 // Regression (new-user trial of #2): blanks inside quotes were trimmed, so " x.txt" became
 // "x.txt" (and the name check that refuses leading blanks never saw them).
 TEST(ParseContentDisposition, KeepsBlanksInsideQuotesAndDropsThemOutside) {

@@ -316,7 +316,7 @@ TEST_F(OpenApiTest, OnlyUnauthenticatedRoutesWaiveBasicAuth) {
     const json& scheme = doc_["components"]["securitySchemes"]["basicAuth"];
     EXPECT_EQ(scheme.value("type", ""), "http");
     EXPECT_EQ(scheme.value("scheme", ""), "basic");
-    EXPECT_EQ(doc_["security"], json::parse(R"([{"basicAuth": []}])"));
+    EXPECT_EQ(doc_["security"], json::parse(R"([{"basicAuth": []}, {"bearerAuth": []}])"));
     for (const auto& route : api_->Routes()) {
         const json* op = Operation(route.pattern, route.method);
         ASSERT_NE(op, nullptr) << route.pattern;

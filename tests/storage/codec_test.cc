@@ -93,5 +93,18 @@ TEST(Codec, PrefixEndIsTheSmallestKeyAfterThePrefix) {
     EXPECT_LT(std::string("a/zzzz\xff"), PrefixEnd("a/"));
 }
 
+// Regression (#6, found by the codec fuzz target): a value nested 100,000 levels deep
+// overflowed the stack of the MessagePack reader.
+TEST(Codec, DeeplyNestedValueIsCorruptionNotACrash) {
+    std::string deep = "\x01" + std::string(100'000, '\x91') + "\xc0";
+    EXPECT_EQ(DecodeValue(deep).status().code(), StatusCode::kCorruption);
+
+    nlohmann::json nested = nullptr;
+    for (int i = 0; i < 60; ++i) nested = nlohmann::json::array({nested});
+    auto ok = DecodeValue(EncodeValue(nested));
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    EXPECT_EQ(*ok, nested);
+}
+
 }  // namespace
 }  // namespace aktenwerk::storage

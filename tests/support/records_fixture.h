@@ -31,6 +31,10 @@ class RecordsFixture : public ::testing::Test {
         auto opened = dms::Repository::Open(dir_.Sub("data"), dms::RepositoryOptions{}, &clock_);
         ASSERT_TRUE(opened.ok()) << opened.status().ToString();
         repo_ = std::move(opened).value();
+        // user_ is a clerk: an account with the Sachbearbeiter role on every top-level unit
+        // that Unit() makes (granted there).
+        Status created = repo_->users().Create(admin_, user_.name, "ein-langes-passwort", false);
+        if (created.code() != StatusCode::kAlreadyExists) AKTENWERK_ASSERT_OK(created);
     }
 
     // Unwraps a Result the test expects to succeed; on error the test fails and T{} is used.
@@ -41,9 +45,21 @@ class RecordsFixture : public ::testing::Test {
     }
 
     dms::Objekt Unit(const std::string& kennzeichen, std::string_view parent = dms::kRootId) {
-        return Must(
+        auto unit = Must(
             repo_->Create(admin_, dms::Kind::kAktenplaneinheit, parent,
                           {{"kennzeichen", kennzeichen}, {"titel", "Einheit " + kennzeichen}}));
+        if (parent == dms::kRootId && !unit.id.empty())
+            Grant(unit, user_, dms::Role::kSachbearbeiter);
+        return unit;
+    }
+    // Grants `role` to `p` (a user) on `unit`, up to VS-NfD.
+    void Grant(const dms::Objekt& unit, const dms::Principal& p, dms::Role role) {
+        dms::Grant g;
+        g.einheit_id = unit.id;
+        g.subjekt = "benutzer:" + p.name;
+        g.rollen = {role};
+        g.bis_stufe = 1;
+        AKTENWERK_EXPECT_OK(repo_->access().SetGrant(admin_, g));
     }
     // An Akte whose Laufzeit begins on `beginn` (so that it can be closed on any later day).
     dms::Objekt Akte(std::string_view parent, const std::string& betreff = "Bauantrag",

@@ -134,7 +134,7 @@ std::string ServerProcess::log_text() const { return log_path_.empty() ? "" : Re
     pid_ = pid;
 
     // The server prints this line once it accepts connections.
-    static const std::regex kReady(R"(Aktenwerk listens on http://[^:/]+:([0-9]+)/)");
+    static const std::regex kReady(R"(Aktenwerk listens on https?://[^:/]+:([0-9]+)/)");
     auto deadline = Clock::now() + options_.start_timeout;
     while (Clock::now() < deadline) {
         std::smatch m;
