@@ -16,15 +16,24 @@ constexpr char16_t kCp1252High[32] = {
 
 char32_t Latin9(unsigned char b) {
     switch (b) {
-        case 0xA4: return 0x20AC;
-        case 0xA6: return 0x0160;
-        case 0xA8: return 0x0161;
-        case 0xB4: return 0x017D;
-        case 0xB8: return 0x017E;
-        case 0xBC: return 0x0152;
-        case 0xBD: return 0x0153;
-        case 0xBE: return 0x0178;
-        default: return b;
+        case 0xA4:
+            return 0x20AC;
+        case 0xA6:
+            return 0x0160;
+        case 0xA8:
+            return 0x0161;
+        case 0xB4:
+            return 0x017D;
+        case 0xB8:
+            return 0x017E;
+        case 0xBC:
+            return 0x0152;
+        case 0xBD:
+            return 0x0153;
+        case 0xBE:
+            return 0x0178;
+        default:
+            return b;
     }
 }
 
@@ -95,12 +104,18 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::string_view CharsetName(Charset charset) {
     switch (charset) {
-        case Charset::kUtf8: return "utf-8";
-        case Charset::kUtf16Le: return "utf-16le";
-        case Charset::kUtf16Be: return "utf-16be";
-        case Charset::kWindows1252: return "windows-1252";
-        case Charset::kIso8859_1: return "iso-8859-1";
-        case Charset::kIso8859_15: return "iso-8859-15";
+        case Charset::kUtf8:
+            return "utf-8";
+        case Charset::kUtf16Le:
+            return "utf-16le";
+        case Charset::kUtf16Be:
+            return "utf-16be";
+        case Charset::kWindows1252:
+            return "windows-1252";
+        case Charset::kIso8859_1:
+            return "iso-8859-1";
+        case Charset::kIso8859_15:
+            return "iso-8859-15";
     }
     return "utf-8";
 }
@@ -226,8 +241,8 @@ std::string DecodeLabelled(std::string_view bytes, std::string_view label) {
     }
     if (EqualsIgnoreCase(label, "utf-16le")) return ToUtf8(bytes, Charset::kUtf16Le);
     if (EqualsIgnoreCase(label, "utf-16be") || EqualsIgnoreCase(label, "utf-16")) {
-        return ToUtf8(bytes, bytes.substr(0, 2) == "\xFF\xFE" ? Charset::kUtf16Le
-                                                               : Charset::kUtf16Be);
+        return ToUtf8(bytes,
+                      bytes.substr(0, 2) == "\xFF\xFE" ? Charset::kUtf16Le : Charset::kUtf16Be);
     }
     return DecodeText(bytes);
 }

@@ -64,8 +64,7 @@ enum class Format {
 
 // Decides the format from the declared media type, then the content's first bytes, then the
 // file name's extension.
-Format DetectFormat(std::string_view media_type, std::string_view file_name,
-                    std::string_view head);
+Format DetectFormat(std::string_view media_type, std::string_view file_name, std::string_view head);
 
 // The state of one extraction: its request, deadline and nesting depth.
 struct Context {

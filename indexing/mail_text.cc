@@ -119,13 +119,20 @@ std::string DecodeBase64(std::string_view in) {
     int bits = 0;
     for (char c : in) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else if (c == '=') break;
-        else continue;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+')
+            v = 62;
+        else if (c == '/')
+            v = 63;
+        else if (c == '=')
+            break;
+        else
+            continue;
         acc = (acc << 6) | static_cast<uint32_t>(v);
         bits += 6;
         if (bits >= 8) {
@@ -144,7 +151,8 @@ std::string DecodeQuotedPrintable(std::string_view in, bool header) {
         if (header && c == '_') {
             out.push_back(' ');
         } else if (c == '=' && i + 1 < in.size() && (in[i + 1] == '\n' || in[i + 1] == '\r')) {
-            i += (in[i + 1] == '\r' && i + 2 < in.size() && in[i + 2] == '\n') ? 2 : 1;  // soft break
+            i += (in[i + 1] == '\r' && i + 2 < in.size() && in[i + 2] == '\n') ? 2
+                                                                               : 1;  // soft break
         } else if (c == '=' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
                    HexValue(in[i + 2]) >= 0) {
             out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
@@ -265,8 +273,11 @@ class MailWalker {
 
     Status Message(std::string_view text, int depth) {
         Entity e = ParseEntity(text);
-        static const std::pair<const char*, const char*> kFields[] = {
-            {"subject", "Betreff"}, {"from", "Von"}, {"to", "An"}, {"cc", "Kopie"}, {"date", "Datum"}};
+        static const std::pair<const char*, const char*> kFields[] = {{"subject", "Betreff"},
+                                                                      {"from", "Von"},
+                                                                      {"to", "An"},
+                                                                      {"cc", "Kopie"},
+                                                                      {"date", "Datum"}};
         for (const auto& [field, label] : kFields) {
             std::string value = e.Header(field);
             if (value.empty()) continue;

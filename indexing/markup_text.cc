@@ -41,9 +41,10 @@ const char* Name(const xmlNode* node) { return reinterpret_cast<const char*>(nod
 // HTML elements that start a new line of text.
 bool IsHtmlBlock(std::string_view name) {
     static const std::set<std::string_view> kBlocks = {
-        "p",  "div", "br", "h1", "h2",    "h3",    "h4",      "h5",         "h6",      "li",
-        "tr", "td",  "th", "dt", "dd",    "table", "section", "article",    "header",  "footer",
-        "ul", "ol",  "hr", "pre", "title", "blockquote", "address", "figcaption", "caption"};
+        "p",       "div",        "br",      "h1",         "h2",     "h3", "h4", "h5",
+        "h6",      "li",         "tr",      "td",         "th",     "dt", "dd", "table",
+        "section", "article",    "header",  "footer",     "ul",     "ol", "hr", "pre",
+        "title",   "blockquote", "address", "figcaption", "caption"};
     return kBlocks.count(name) != 0;
 }
 
@@ -161,7 +162,8 @@ Status AppendXmlText(std::string_view xml, const XmlRules& rules, Context& ctx, 
         } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
                    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
             if (keep_depth < 0) continue;
-            const char* value = reinterpret_cast<const char*>(xmlTextReaderConstValue(reader.get()));
+            const char* value =
+                reinterpret_cast<const char*>(xmlTextReaderConstValue(reader.get()));
             if (value != nullptr) {
                 sink.Append(value);
                 if (rules.keep.empty()) sink.Append(" ");
@@ -175,7 +177,8 @@ Status AppendXmlText(std::string_view xml, const XmlRules& rules, Context& ctx, 
 // Reads entries of a ZIP container with bounded inflation.
 class ZipArchive {
   public:
-    static Result<std::unique_ptr<ZipArchive>> Open(const Input& in, const ExtractionLimits& limits) {
+    static Result<std::unique_ptr<ZipArchive>> Open(const Input& in,
+                                                    const ExtractionLimits& limits) {
         zip_error_t error;
         zip_error_init(&error);
         zip_t* archive = nullptr;
@@ -183,7 +186,8 @@ class ZipArchive {
             int code = 0;
             archive = zip_open(in.path.c_str(), ZIP_RDONLY, &code);
         } else {
-            zip_source_t* source = zip_source_buffer_create(in.bytes.data(), in.bytes.size(), 0, &error);
+            zip_source_t* source =
+                zip_source_buffer_create(in.bytes.data(), in.bytes.size(), 0, &error);
             if (source != nullptr) {
                 archive = zip_open_from_source(source, ZIP_RDONLY, &error);
                 if (archive == nullptr) zip_source_free(source);
@@ -223,8 +227,9 @@ class ZipArchive {
         const uint64_t compressed = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
         std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(
             zip_fopen_index(archive_, static_cast<zip_uint64_t>(index), 0), zip_fclose);
-        if (!file) return FailedPreconditionError("entry " + name + " is encrypted or unreadable",
-                                                  "encrypted");
+        if (!file)
+            return FailedPreconditionError("entry " + name + " is encrypted or unreadable",
+                                           "encrypted");
         std::string out;
         char buf[64 * 1024];
         while (true) {
@@ -246,7 +251,8 @@ class ZipArchive {
     }
 
   private:
-    ZipArchive(zip_t* archive, const ExtractionLimits& limits) : archive_(archive), limits_(limits) {}
+    ZipArchive(zip_t* archive, const ExtractionLimits& limits)
+        : archive_(archive), limits_(limits) {}
     zip_t* archive_;
     const ExtractionLimits& limits_;
     uint64_t total_ = 0;
@@ -288,8 +294,8 @@ std::vector<std::string> PartsMatching(const std::vector<std::string>& names,
 
 XmlRules OdfRules() {
     XmlRules r;
-    r.blocks = {"text:p", "text:h", "text:list-item", "table:table-row", "text:line-break",
-                "draw:page", "table:table-cell"};
+    r.blocks = {"text:p",          "text:h",    "text:list-item",  "table:table-row",
+                "text:line-break", "draw:page", "table:table-cell"};
     r.skip = {"text:tracked-changes", "office:font-face-decls", "office:automatic-styles",
               "office:scripts", "office:forms"};
     r.tabs = {"text:s", "text:tab"};

@@ -106,7 +106,8 @@ Status ExtractImage(const Input& in, Context& ctx, ExtractedText* out) {
         return TooLarge("the image has " + std::to_string(w) + "x" + std::to_string(h) +
                         " pixels, more than OCR is allowed to take");
     }
-    const bool tiff = format == IFF_TIFF || (format >= IFF_TIFF_PACKBITS && format <= IFF_TIFF_JPEG);
+    const bool tiff =
+        format == IFF_TIFF || (format >= IFF_TIFF_PACKBITS && format <= IFF_TIFF_JPEG);
     Deadline ocr_deadline(ctx.request.limits.ocr_budget);
     out->method = "ocr";
     out->paged = true;

@@ -68,11 +68,11 @@ class OcrPool {
     mutable std::mutex mu_;
     std::condition_variable work_cv_;
     std::condition_variable idle_cv_;
-    std::deque<OcrJob> queue_;         // guarded by mu_
-    std::set<std::string> keys_;       // guarded by mu_: queued or running
-    std::vector<OcrOutcome> finished_; // guarded by mu_
-    size_t running_ = 0;               // guarded by mu_
-    bool stopping_ = false;            // guarded by mu_
+    std::deque<OcrJob> queue_;           // guarded by mu_
+    std::set<std::string> keys_;         // guarded by mu_: queued or running
+    std::vector<OcrOutcome> finished_;   // guarded by mu_
+    size_t running_ = 0;                 // guarded by mu_
+    bool stopping_ = false;              // guarded by mu_
     std::function<void()> on_finished_;  // guarded by mu_
     std::vector<std::thread> workers_;
 };

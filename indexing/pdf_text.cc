@@ -46,11 +46,13 @@ std::string JoinHyphenated(const std::string& text) {
             // Poppler may put an empty line between the two halves.
             size_t k = i + 1;
             size_t breaks = 0;
-            while (k < text.size() && k < i + 8 && std::isspace(static_cast<unsigned char>(text[k]))) {
+            while (k < text.size() && k < i + 8 &&
+                   std::isspace(static_cast<unsigned char>(text[k]))) {
                 breaks += text[k] == '\n' ? 1 : 0;
                 ++k;
             }
-            if (breaks > 0 && k < text.size() && std::islower(static_cast<unsigned char>(text[k]))) {
+            if (breaks > 0 && k < text.size() &&
+                std::islower(static_cast<unsigned char>(text[k]))) {
                 i = k - 1;
                 continue;
             }

@@ -123,8 +123,8 @@ struct Node {
 
 class Parser {
   public:
-    Parser(std::vector<Token> tokens, const Lucene::AnalyzerPtr& analyzer, const QueryLimits& limits,
-           ParsedQuery* out)
+    Parser(std::vector<Token> tokens, const Lucene::AnalyzerPtr& analyzer,
+           const QueryLimits& limits, ParsedQuery* out)
         : tokens_(std::move(tokens)), analyzer_(analyzer), limits_(limits), out_(out) {}
 
     Result<Lucene::QueryPtr> Parse() {
@@ -194,7 +194,8 @@ class Parser {
             parts.push_back(node);
         }
         if (parts.empty()) {
-            if (Peek().kind == TokenKind::kOr) return Invalid("OR at the start has nothing to join");
+            if (Peek().kind == TokenKind::kOr)
+                return Invalid("OR at the start has nothing to join");
             return Node{};
         }
         std::vector<Node> kept;
@@ -307,12 +308,13 @@ class Parser {
                                     std::to_string(limits_.min_prefix) + " characters");
             }
             out_->prefixes.push_back({kFieldAktenzeichen, prefix});
-            return Node{newLucene<Lucene::PrefixQuery>(
-                            newLucene<Lucene::Term>(kFieldAktenzeichen, prefix)),
-                        false};
+            return Node{
+                newLucene<Lucene::PrefixQuery>(newLucene<Lucene::Term>(kFieldAktenzeichen, prefix)),
+                false};
         }
-        return Node{newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(kFieldAktenzeichen, value)),
-                    false};
+        return Node{
+            newLucene<Lucene::TermQuery>(newLucene<Lucene::Term>(kFieldAktenzeichen, value)),
+            false};
     }
 
     Result<Node> Word(const Token& t) {
@@ -347,8 +349,9 @@ class Parser {
             AKTENWERK_ASSIGN_OR_RETURN(auto node, Aktenzeichen(prefix ? word + L"*" : word));
             akz = node.query;
         }
-        Result<Node> text = prefix ? Prefix(word, t.field) : fuzzy != 0 ? Fuzzy(word, t.field, fuzzy)
-                                                                       : Terms(word, t.field);
+        Result<Node> text = prefix       ? Prefix(word, t.field)
+                            : fuzzy != 0 ? Fuzzy(word, t.field, fuzzy)
+                                         : Terms(word, t.field);
         if (!text.ok()) return text;
         if (!akz) return text;
         if (!text->query) return Node{akz, false};
@@ -432,12 +435,12 @@ class Parser {
         if (stems.size() != 1) return Invalid("a fuzzy term must be a single word");
         const std::wstring stem = stems[0].term;
         if (stem.size() < limits_.min_fuzzy) {
-            return TooExpensive("a fuzzy term needs at least " +
-                                std::to_string(limits_.min_fuzzy) + " letters");
+            return TooExpensive("a fuzzy term needs at least " + std::to_string(limits_.min_fuzzy) +
+                                " letters");
         }
         if (edits < 0) edits = stem.size() >= 6 ? 2 : 1;
-        const double similarity =
-            std::max(0.3, 1.0 - static_cast<double>(edits) / static_cast<double>(stem.size()) - 1e-6);
+        const double similarity = std::max(
+            0.3, 1.0 - static_cast<double>(edits) / static_cast<double>(stem.size()) - 1e-6);
         Highlight(stem.substr(0, 3), true);
         std::vector<std::wstring> fields =
             field.empty() ? std::vector<std::wstring>{kFieldInhalt, kFieldBetreff}
@@ -460,14 +463,41 @@ class Parser {
 
 wchar_t FoldChar(wchar_t c) {
     switch (c) {
-        case L'ä': case L'à': case L'á': case L'â': case L'ã': case L'å': return L'a';
-        case L'ö': case L'ò': case L'ó': case L'ô': case L'õ': case L'ø': return L'o';
-        case L'ü': case L'ù': case L'ú': case L'û': return L'u';
-        case L'é': case L'è': case L'ê': case L'ë': return L'e';
-        case L'í': case L'ì': case L'î': case L'ï': return L'i';
-        case L'ç': return L'c';
-        case L'ñ': return L'n';
-        default: return c;
+        case L'ä':
+        case L'à':
+        case L'á':
+        case L'â':
+        case L'ã':
+        case L'å':
+            return L'a';
+        case L'ö':
+        case L'ò':
+        case L'ó':
+        case L'ô':
+        case L'õ':
+        case L'ø':
+            return L'o';
+        case L'ü':
+        case L'ù':
+        case L'ú':
+        case L'û':
+            return L'u';
+        case L'é':
+        case L'è':
+        case L'ê':
+        case L'ë':
+            return L'e';
+        case L'í':
+        case L'ì':
+        case L'î':
+        case L'ï':
+            return L'i';
+        case L'ç':
+            return L'c';
+        case L'ñ':
+            return L'n';
+        default:
+            return c;
     }
 }
 

@@ -80,12 +80,12 @@ Format FormatOfExtension(std::string_view ext) {
 // A mail begins with header fields such as "Received:", "From:" or "Return-Path:".
 bool LooksLikeMail(std::string_view head) {
     static constexpr std::array<std::string_view, 7> kFields = {
-        "Received:", "From:", "Return-Path:", "Message-ID:", "MIME-Version:", "Date:",
-        "Delivered-To:"};
+        "Received:",     "From:", "Return-Path:", "Message-ID:",
+        "MIME-Version:", "Date:", "Delivered-To:"};
     for (auto field : kFields) {
-        if (StartsWith(head, field)) return head.find("\n\n") != std::string_view::npos ||
-                                            head.find("\r\n\r\n") != std::string_view::npos ||
-                                            head.size() >= 4096;
+        if (StartsWith(head, field))
+            return head.find("\n\n") != std::string_view::npos ||
+                   head.find("\r\n\r\n") != std::string_view::npos || head.size() >= 4096;
     }
     return false;
 }
@@ -148,12 +148,8 @@ void TextSink::Break() {
     Append("\n");
 }
 
-Status TooLarge(std::string what) {
-    return ResourceExhaustedError(std::move(what), "too-large");
-}
-Status TimedOut(std::string what) {
-    return ResourceExhaustedError(std::move(what), "timeout");
-}
+Status TooLarge(std::string what) { return ResourceExhaustedError(std::move(what), "too-large"); }
+Status TimedOut(std::string what) { return ResourceExhaustedError(std::move(what), "timeout"); }
 Status Malformed(std::string what) { return InvalidArgumentError(std::move(what), "malformed"); }
 
 Status ReadInput(const Input& in, uint64_t limit, bool fail_if_larger, std::string* out) {
@@ -239,10 +235,10 @@ Status Dispatch(const Input& in, Context& ctx, ExtractedText* out) {
         case Format::kUnsupported:
             break;
     }
-    return InvalidArgumentError("no text can be extracted from " +
-                                    (ctx.request.media_type.empty() ? std::string("this content")
-                                                                    : ctx.request.media_type),
-                                "unsupported-type");
+    return InvalidArgumentError(
+        "no text can be extracted from " +
+            (ctx.request.media_type.empty() ? std::string("this content") : ctx.request.media_type),
+        "unsupported-type");
 }
 
 Result<ExtractedText> Run(const Input& in, const ExtractRequest& request, int depth) {

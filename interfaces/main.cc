@@ -292,11 +292,11 @@ std::optional<bool> ParseBool(const std::string& text) {
 }
 
 int Serve(int argc, char** argv) {
-    auto parsed = ParseArgs(
-        argc, argv, 2, {"demo"},
-        {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve", "tls-cert",
-         "tls-key", "proxy-header", "proxy-von", "max-verbindungen", "header-timeout",
-          "behoerdenkennung", "behoerde", "archiv"});
+    auto parsed =
+        ParseArgs(argc, argv, 2, {"demo"},
+                  {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve",
+                   "tls-cert", "tls-key", "proxy-header", "proxy-von", "max-verbindungen",
+                   "header-timeout", "behoerdenkennung", "behoerde", "archiv"});
     if (!parsed.ok()) return Fail(parsed.status().message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
@@ -358,10 +358,9 @@ int Serve(int argc, char** argv) {
                                      " data=" + log::Quote(args.Get("data")));
     // One write: the indexer's log lines go to the same stream from another thread, and
     // scripts (and the tests) read the port from this line.
-    const std::string listening = std::string("Aktenwerk listens on ") +
-                                  (listen->tls_cert_file.empty() ? "http" : "https") + "://" +
-                                  listen->host + ":" + std::to_string(server.port()) +
-                                  "/api/v1/aktenplan\n";
+    const std::string listening =
+        std::string("Aktenwerk listens on ") + (listen->tls_cert_file.empty() ? "http" : "https") +
+        "://" + listen->host + ":" + std::to_string(server.port()) + "/api/v1/aktenplan\n";
     std::cerr.write(listening.data(), static_cast<std::streamsize>(listening.size()));
     std::cerr.flush();
 

@@ -15,9 +15,9 @@
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
 #include "interfaces/problem.h"
-#include "interfaces/search_api.h"
 #include "interfaces/rest_support.h"
 #include "interfaces/retention_api.h"
+#include "interfaces/search_api.h"
 #include "retention/aktenplan_austausch.h"
 #include "retention/retention.h"
 #include "storage/log.h"
@@ -350,8 +350,8 @@ RestApi::RestApi(dms::Repository* repo, RestApiOptions options, retention::Reten
         }
     }
     if (retention_) {
-        retention_api_ = std::make_unique<RetentionApi>(
-            repo_, retention_, options_.json_body_limit, options_.xdomea_body_limit);
+        retention_api_ = std::make_unique<RetentionApi>(repo_, retention_, options_.json_body_limit,
+                                                        options_.xdomea_body_limit);
     }
     AddRoutes();
 }

@@ -60,9 +60,9 @@ std::string SelfOf(const std::string& typ, const std::string& id) {
 
 Status KnownParams(const Request& req) {
     static const std::set<std::string> kKnown = {
-        "q",     "kennzeichen", "einheit",   "akte",   "typ",   "zustand", "von",
-        "bis",   "erstellt_von", "mime_type", "versionen", "sortierung", "limit", "cursor",
-        "facetten"};
+        "q",         "kennzeichen", "einheit", "akte",         "typ",
+        "zustand",   "von",         "bis",     "erstellt_von", "mime_type",
+        "versionen", "sortierung",  "limit",   "cursor",       "facetten"};
     for (const auto& [key, value] : req.query) {
         if (kKnown.count(key) == 0) return InvalidArgumentError("unknown search parameter " + key);
     }
@@ -194,7 +194,8 @@ Result<json> RunSearch(const dms::SearchIndexer& search, dms::Repository& repo, 
     json hits = json::array();
     for (const auto& h : result.hits) hits.push_back(HitJson(h));
     json body = {{"anzahl", result.total}, {"treffer", std::move(hits)}};
-    body["naechster_cursor"] = result.next_cursor.empty() ? json(nullptr) : json(result.next_cursor);
+    body["naechster_cursor"] =
+        result.next_cursor.empty() ? json(nullptr) : json(result.next_cursor);
     if (!result.facets.empty()) body["facetten"] = FacetsJson(repo, p, result.facets);
     return body;
 }

@@ -57,7 +57,6 @@ Status WriteAll(int fd, const char* data, size_t size, const std::string& path) 
     return Status::Ok();
 }
 
-
 Status MakeDirDurable(const std::string& dir, const std::string& parent) {
     if (::mkdir(dir.c_str(), 0750) == 0) return SyncDirectory(parent);
     if (errno == EEXIST) return Status::Ok();
@@ -151,9 +150,9 @@ Status BlobWriter::WriteOut(const char* data, size_t size) {
         if (kicked_ >= kWriteBehindWindow) {
             // Errors are left to the final fsync, which reports them.
             const auto previous = static_cast<off_t>(kicked_ - kWriteBehindWindow);
-            ::sync_file_range(fd_, previous, window,
-                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                  SYNC_FILE_RANGE_WAIT_AFTER);
+            ::sync_file_range(
+                fd_, previous, window,
+                SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
             ::posix_fadvise(fd_, previous, window, POSIX_FADV_DONTNEED);
         }
         kicked_ += kWriteBehindWindow;

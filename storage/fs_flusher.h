@@ -16,7 +16,7 @@ namespace aktenwerk::storage {
 
 // Thread-safe. One background thread per flusher runs the flushes.
 class FsFlusher {
-public:
+  public:
     // A flusher of the file system that holds `dir`. With `enabled` false nothing is flushed
     // (only for benchmarks of the upper bound; never in the server).
     static Result<std::unique_ptr<FsFlusher>> Open(const std::string& dir, bool enabled = true);
@@ -34,7 +34,7 @@ public:
     // Flushes run so far.
     uint64_t flushes() const;
 
-private:
+  private:
     FsFlusher(int fd, bool enabled);
     void Loop();
 

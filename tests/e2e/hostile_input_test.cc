@@ -139,7 +139,9 @@ TEST_F(HostileInputTest, FramingTricksAndOversizedHeadersAreRefused) {
 TEST_F(HostileInputTest, TraversalInPathsFindsNothingOutsideTheApi) {
     RunTable({
         {"dot segments", Get("/api/v1/dokumente/../../../../etc/passwd"), {404}},
-        {"encoded dot segments", Get("/api/v1/dokumente/%2e%2e%2f%2e%2e%2fetc%2fpasswd"), {400, 404}},
+        {"encoded dot segments",
+         Get("/api/v1/dokumente/%2e%2e%2f%2e%2e%2fetc%2fpasswd"),
+         {400, 404}},
         {"encoded slash in an id", Get("/api/v1/dokumente/..%2F..%2Fblobs/inhalt"), {400, 404}},
         {"backslashes", Get("/api/v1/dokumente/..\\..\\meta\\CURRENT/inhalt"), {400, 404}},
         {"a Kennzeichen lookup with dots", Get("/api/v1/akten?aktenzeichen=..%2F..%2F"), {404}},

@@ -22,7 +22,10 @@ TEST(Charset, Windows1252IsRecognisedByItsPrintableHighBytes) {
 
 TEST(Charset, Latin1WithoutWindowsBytesIsIso8859_1) {
     Charset c;
-    EXPECT_EQ(DecodeText("Stra\xDF" "e \xC4nderung", &c), "Straße Änderung");
+    EXPECT_EQ(DecodeText("Stra\xDF"
+                         "e \xC4nderung",
+                         &c),
+              "Straße Änderung");
     EXPECT_EQ(c, Charset::kIso8859_1);
 }
 

@@ -57,7 +57,8 @@ class TextExtractionTest : public ::testing::Test {
     // Converts with the real pandoc command line.
     std::string Pandoc(const std::string& html, const std::string& format) {
         const std::string out = dir_.Sub("out." + format);
-        auto run = test_support::RunCommand({"pandoc", "-f", "html", "-t", format, html, "-o", out});
+        auto run =
+            test_support::RunCommand({"pandoc", "-f", "html", "-t", format, html, "-o", out});
         EXPECT_EQ(run.exit_code, 0) << run.output;
         return out;
     }
@@ -134,7 +135,8 @@ TEST_F(TextExtractionTest, OdtMadeWithPandocEvenWhenLabelledAsZip) {
 
 TEST_F(TextExtractionTest, Windows1252TextIsConvertedNotMangled) {
     WriteFile(dir_.Sub("brief.txt"),
-              "Sehr geehrte Frau M\xFCller,\r\n\x84Stra\xDF" "enbauma\xDFnahme\x93 kostet 1.250 \x80.");
+              "Sehr geehrte Frau M\xFCller,\r\n\x84Stra\xDF"
+              "enbauma\xDFnahme\x93 kostet 1.250 \x80.");
     auto text = Extract(dir_.Sub("brief.txt"), "text/plain");
     AKTENWERK_ASSERT_OK(text.status());
     EXPECT_EQ(text->charset, "windows-1252");
@@ -227,8 +229,8 @@ std::string ImagePdf(const std::string& pgm_path, int dpi) {
         std::snprintf(line, sizeof(line), "%010zu 00000 n \n", off);
         pdf += line;
     }
-    pdf += "trailer\n<</Size " + std::to_string(objects.size() + 1) +
-           "/Root 1 0 R>>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+    pdf += "trailer\n<</Size " + std::to_string(objects.size() + 1) + "/Root 1 0 R>>\nstartxref\n" +
+           std::to_string(xref) + "\n%%EOF\n";
     return pdf;
 }
 
@@ -254,7 +256,8 @@ TEST_F(TextExtractionTest, ZipBombIsRefused) {
     zip_source_t* src = zip_source_buffer(z, zeros.data(), zeros.size(), 0);
     ASSERT_GE(zip_file_add(z, "word/document.xml", src, ZIP_FL_OVERWRITE), 0);
     ASSERT_EQ(zip_close(z), 0);
-    auto text = Extract(path, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    auto text =
+        Extract(path, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
     ASSERT_FALSE(text.ok());
     EXPECT_EQ(text.status().reason(), "zip-bomb") << text.status().ToString();
 }

@@ -583,7 +583,8 @@ TEST_F(OpenApiTest, SearchAnswersUseDocumentedStatusesAndFields) {
     ASSERT_TRUE(search.ok()) << search.status().ToString();
     api_->SetSearch(search->get());
     const Headers json_type = Admin({{"Content-Type", "application/json"}});
-    Send("POST", "/api/v1/aktenplan/einheiten", json_type, R"({"kennzeichen": "32", "titel": "Ordnung"})");
+    Send("POST", "/api/v1/aktenplan/einheiten", json_type,
+         R"({"kennzeichen": "32", "titel": "Ordnung"})");
     Response akte = Send("POST", "/api/v1/akten", json_type,
                          R"({"einheit_kennzeichen": "32", "betreff": "Straßenreinigung"})");
     const std::string akte_id = json::parse(akte.body).value("id", "");
