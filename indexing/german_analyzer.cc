@@ -248,6 +248,9 @@ class Analyzer : public Lucene::Analyzer {
         if (mode_ == AnalysisMode::kIndex && loader_) {
             if (auto dictionary = loader_()) s = Lucene::newLucene<DecompoundFilter>(s, dictionary);
         }
+        // TODO(#3): Lucene++'s SnowballFilter never frees its stemmer (about 136 bytes per
+        // filter, so per thread that analyses, and per tokenStream() call); a filter of our own
+        // over libstemmer would free it.
         s = Lucene::newLucene<Lucene::SnowballFilter>(s, L"german");
         s = Lucene::newLucene<Lucene::ASCIIFoldingFilter>(s);
         streams->result = s;
