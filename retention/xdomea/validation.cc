@@ -257,6 +257,10 @@ Status RunPass(const ByteSource& read, xmlSchemaPtr schema, const XmlLimits& lim
     std::vector<char> buf(kChunk);
     uint64_t total = 0;
     Status io;
+    // Only a pass that parsed the last chunk without error saw the whole message: libxml2 can
+    // stop on an error (an encoding it cannot convert) that leaves wellFormed set, and the
+    // validator then knows only the part before it.
+    bool complete = false;
     while (pass->fatal.empty()) {
         auto n = read(buf.data(), buf.size());
         if (!n.ok()) {
@@ -271,11 +275,14 @@ Status RunPass(const ByteSource& read, xmlSchemaPtr schema, const XmlLimits& lim
         }
         const int terminate = *n == 0 ? 1 : 0;
         if (xmlParseChunk(parser, buf.data(), static_cast<int>(*n), terminate) != 0) break;
-        if (terminate) break;
+        if (terminate) {
+            complete = true;
+            break;
+        }
         if (parser->disableSAX) break;
     }
     std::string parse_error;
-    if (!parser->wellFormed && pass->fatal.empty()) {
+    if ((!complete || !parser->wellFormed) && pass->fatal.empty()) {
         xmlErrorPtr err = xmlCtxtGetLastError(parser);
         parse_error = err ? "line " + std::to_string(err->line) + ": " +
                                 Readable(err->message ? err->message : "not well-formed")

@@ -163,6 +163,18 @@ TEST(XdomeaSafety, EmptyInputIsRefused) {
     EXPECT_FALSE(ValidateMessage("   ", Family::kAussonderung).ok());
 }
 
+// Issue #6, found by the xdomea fuzz target: bytes that the declared encoding cannot convert
+// stopped the checking pass without marking the message malformed, and the part read before
+// them was taken for a whole valid message.
+TEST(XdomeaSafety, AnEncodingErrorMidwayIsNotTakenForTheEndOfAValidMessage) {
+    std::string xml = Valid0502();
+    xml.replace(xml.find("UTF-8"), 5, "UTF-7");
+    xml.insert(xml.find("</xdomea:Kopf>"), std::string(32, '\xff'));
+    Status s = ValidateMessage(xml, Family::kAussonderung).status();
+    ExpectInvalid(s, "not well-formed");
+    EXPECT_EQ(s.reason(), "invalid-xdomea");
+}
+
 // Reading the archive's answers
 
 TEST(XdomeaIncoming, BewertungenAreReadInBothCodeNestingsAndIn2x) {
