@@ -4,18 +4,31 @@
 // slow clients and connection floods. After every row the server must still answer, and
 // nothing may have changed but the audit of refusals.
 //
+// The xdomea endpoints (an archive's answer to an Aussonderung, the Aktenplan import of a
+// 0301) get hostile XML and ZIP: external entities to a file and to a loopback listener,
+// entity bombs, deep nesting, entry names that leave the folder, too many entries, expansion
+// bombs, truncated and damaged archives. The first rows of that kind (a file entity, an entity
+// bomb and deep nesting in a 0502, a "../" entry) are in aussonderung_test.cc.
+//
 // Names with traversal, control characters and invalid UTF-8 and JSON nesting bombs have
 // their own table in bad_input_test.cc; ids of other users' objects in security_test.cc.
-// TODO(#4): XML (external entities, billion laughs) and ZIP (entry names, count, ratio)
-// rows for the xdomea endpoints, and TODO(#5) for CMIS AtomPub and CMIS query injection,
-// belong here once those endpoints exist; the limits for their parsers are in
-// dms/untrusted_input.h and tested there.
+// TODO(#5): CMIS AtomPub and CMIS query injection belong here once those endpoints exist;
+// the limits for their parsers are in dms/untrusted_input.h and tested there.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/xdomea_archive.h"
+#include "tests/support/zip_builder.h"
 
 namespace aktenwerk::e2e {
 namespace {
@@ -319,6 +332,300 @@ TEST_F(HostileInputTest, AConnectionFloodIsRefusedWith503AndTheServerRecovers) {
         if (!recovered) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_TRUE(recovered);
+}
+
+// A TCP listener on loopback that nothing may connect to: the target of external entities.
+// Connections queue in the backlog whether or not anyone accepts them, so one made while the
+// server parsed a message is pending by the time its answer has arrived.
+class Tripwire {
+  public:
+    Tripwire() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof(addr);
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+            ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+            ADD_FAILURE() << "cannot listen on loopback";
+            return;
+        }
+        port_ = ntohs(addr.sin_port);
+    }
+    ~Tripwire() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Tripwire(const Tripwire&) = delete;
+    Tripwire& operator=(const Tripwire&) = delete;
+
+    uint16_t port() const { return port_; }
+    std::string Url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+    // True when a connection is waiting (does not wait itself).
+    bool Touched() const {
+        pollfd p{fd_, POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
+    }
+
+  private:
+    int fd_ = -1;
+    uint16_t port_ = 0;
+};
+
+struct XdomeaAttack {
+    std::string name;
+    std::string body;
+    std::string type;  // Content-Type
+    std::string problem;
+    int status = 400;
+};
+
+// An Aussonderung offered to the archive (waiting for its 0502) and an Aktenplan with a rule,
+// both checked after every hostile message for change.
+class HostileXdomeaTest : public E2eTest {
+  protected:
+    void SetUp() override {
+        ASSERT_TRUE(StartServer({"--behoerdenkennung", "psw:073110000000", "--behoerde",
+                                 "Stadt Musterstadt", "--archiv", "Landesarchiv Musterland"}));
+        const json unit = CreateEinheit("70", "Umwelt");
+        ASSERT_FALSE(unit.is_null());
+        auto rule = api().Send(
+            {"PUT",
+             "/api/v1/aktenplan/einheiten/" + unit["id"].get<std::string>() + "/aufbewahrung",
+             {{"Content-Type", "application/json"}},
+             json{{"frist_jahre", 10}, {"aussonderungsart", "B"}}.dump(),
+             {}});
+        ASSERT_EQ(rule.status, 200) << rule.Describe();
+        auto akte = api().PostJson("/api/v1/akten", {{"parent_id", unit["id"]},
+                                                     {"betreff", "Deponie Nord"},
+                                                     {"laufzeit_beginn", "2005-01-03"}});
+        ASSERT_EQ(akte.status, 201) << akte.Describe();
+        akte_ = akte.Json()["id"];
+        auto zda = api().PostJson("/api/v1/akten/" + akte_ + "/zda",
+                                  {{"datum", "2011-11-30"}, {"grund", "Migration"}});
+        ASSERT_EQ(zda.status, 200) << zda.Describe();
+
+        auto run = api().PostJson("/api/v1/aussonderungen", {{"einheit_kennzeichen", "70"}});
+        ASSERT_EQ(run.status, 201) << run.Describe();
+        run_ = run.Json()["id"];
+        auto offered =
+            api().Post("/api/v1/aussonderungen/" + run_ + "/anbieten", "", "application/json");
+        ASSERT_EQ(offered.status, 200) << offered.Describe();
+        before_ = Snapshot();
+        escape_name_ = "aktenwerk-hostile-" + run_ + ".xml";
+    }
+
+    // The 0502 the archive would send, with `doctype` put before its root element.
+    std::string Appraisal(const std::string& doctype = "") const {
+        std::string xml =
+            test_support::ArchiveMessages().Bewertungsverzeichnis(run_, {{akte_, 'A'}}, false);
+        const size_t root = xml.find("<xdomea:");
+        return xml.substr(0, root) + doctype + xml.substr(root);
+    }
+    std::string AppraisalEntry() const {
+        return run_ + "_Aussonderung.Bewertungsverzeichnis.0502.xml";
+    }
+    std::string AppraisalZip() const {
+        return test_support::ZipBuilder().Add(AppraisalEntry(), Appraisal(), true).Build();
+    }
+
+    // What must not change: the process, its objects and the Aktenplan with its rules.
+    json Snapshot() {
+        const json run = api().Get("/api/v1/aussonderungen/" + run_).Json();
+        return {{"status", run["status"]},
+                {"nachrichten", run["nachrichten"]},
+                {"objekte", api().Get("/api/v1/aussonderungen/" + run_ + "/objekte").Json()},
+                {"aktenplan", api().Get("/api/v1/aktenplan").Json()},
+                {"export", api().Get("/api/v1/aktenplan/export?format=csv").body}};
+    }
+
+    // Sends each attack to `target` and checks the refusal, that the server still answers,
+    // that nothing changed, that no entity was fetched and no file written beside the data.
+    void RunTable(const std::string& target, const std::vector<XdomeaAttack>& attacks) {
+        for (const auto& a : attacks) {
+            SCOPED_TRACE(a.name);
+            auto res = api().Post(target, a.body, a.type);
+            EXPECT_EQ(res.status, a.status) << res.Describe();
+            EXPECT_EQ(res.Header("Content-Type").rfind("application/problem+json", 0), 0u)
+                << res.Describe();
+            EXPECT_EQ(res.ProblemType(), Problem(a.problem)) << res.Describe();
+            EXPECT_EQ(api().Get("/healthz").status, 200);
+            EXPECT_EQ(Snapshot(), before_);
+            EXPECT_FALSE(tripwire_.Touched()) << "the server fetched an external entity";
+            ExpectNothingEscaped();
+        }
+        ExpectAuditChainIntact();
+    }
+
+    // Entries named "../" + escape_name_ (and deeper) must not appear above the data folder.
+    void ExpectNothingEscaped() {
+        namespace fs = std::filesystem;
+        fs::path dir = fs::path(server().data_dir());
+        for (int up = 0; up < 4 && dir.has_parent_path(); ++up) {
+            EXPECT_FALSE(fs::exists(dir / escape_name_)) << dir / escape_name_;
+            dir = dir.parent_path();
+        }
+        EXPECT_FALSE(fs::exists(fs::path("/tmp") / escape_name_));
+    }
+
+    std::string Nachrichten() const { return "/api/v1/aussonderungen/" + run_ + "/nachrichten"; }
+
+    std::string akte_, run_, escape_name_;
+    json before_;
+    Tripwire tripwire_;
+};
+
+// An entity bomb: ten levels of ten references each (10^10 characters when expanded).
+std::string EntityBomb() {
+    std::string bomb = "<!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">";
+    for (char c = 'b'; c <= 'j'; ++c) {
+        bomb += std::string("<!ENTITY ") + c + " \"";
+        for (int k = 0; k < 10; ++k) bomb += std::string("&") + static_cast<char>(c - 1) + ";";
+        bomb += "\">";
+    }
+    return bomb + "]>\n";
+}
+
+TEST_F(HostileXdomeaTest, EntitiesInAnArchivesAnswerAreNeverResolved) {
+    {
+        // The tripwire itself: a connection to it shows.
+        Tripwire probe;
+        RawConnection conn;
+        ASSERT_TRUE(conn.Connect("127.0.0.1", probe.port()));
+        EXPECT_TRUE(probe.Touched());
+    }
+    const std::string file_entity = "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n";
+    const std::string http_entity =
+        "<!DOCTYPE x [<!ENTITY e SYSTEM \"" + tripwire_.Url("/entity") + "\">]>\n";
+    std::string with_reference = Appraisal(http_entity);
+    with_reference.insert(with_reference.find("</xdomea:ID>"), "&e;");
+    RunTable(
+        Nachrichten(),
+        {
+            {"an entity on a loopback URL, referenced", with_reference, "application/xml",
+             "invalid-xdomea"},
+            {"an external DTD on a loopback URL",
+             Appraisal("<!DOCTYPE x SYSTEM \"" + tripwire_.Url("/dtd") + "\">\n"),
+             "application/xml", "invalid-xdomea"},
+            {"a parameter entity on a loopback URL",
+             Appraisal("<!DOCTYPE x [<!ENTITY % p SYSTEM \"" + tripwire_.Url("/p") + "\"> %p;]>\n"),
+             "application/xml", "invalid-xdomea"},
+            {"a file entity inside a ZIP",
+             test_support::ZipBuilder().Add(AppraisalEntry(), Appraisal(file_entity), true).Build(),
+             "application/zip", "invalid-xdomea"},
+            {"an entity bomb inside a ZIP",
+             test_support::ZipBuilder()
+                 .Add(AppraisalEntry(), Appraisal(EntityBomb()), true)
+                 .Build(),
+             "application/zip", "invalid-xdomea"},
+        });
+}
+
+TEST_F(HostileXdomeaTest, HostileZipsAreRefusedBeforeTheirContentIsUsed) {
+    const std::string xml = Appraisal();
+    test_support::ZipBuilder many;
+    for (int i = 0; i < 1001; ++i) many.Add("anlage" + std::to_string(i) + ".txt", "x");
+    many.Add(AppraisalEntry(), xml);
+    // 64 MiB of zeros deflate to about 64 KiB: a ratio of about 1000.
+    const std::string zeros(64u << 20, '\0');
+    const std::string zip = AppraisalZip();
+    // Inverted bytes inside the deflated message, past its local header and name.
+    std::string damaged = zip;
+    const size_t data_at = 30 + AppraisalEntry().size();
+    for (size_t i = data_at + 8; i < data_at + 40; ++i) damaged[i] = static_cast<char>(~damaged[i]);
+    RunTable(
+        Nachrichten(),
+        {
+            {"1001 attachments beside the message", many.Build(), "application/zip", "unsafe-zip"},
+            {"the same, its end record claiming 2 entries", many.Build(2), "application/zip",
+             "unsafe-zip"},
+            {"an expansion bomb beside the message",
+             test_support::ZipBuilder()
+                 .Add(AppraisalEntry(), xml, true)
+                 .Add("anlage.bin", zeros, true)
+                 .Build(),
+             "application/zip", "unsafe-zip"},
+            {"an expansion bomb as the message, its size understated",
+             test_support::ZipBuilder().Add(AppraisalEntry(), zeros, true, 1000).Build(),
+             "application/zip", "unsafe-zip"},
+            {"an absolute entry name",
+             test_support::ZipBuilder()
+                 .Add(AppraisalEntry(), xml, true)
+                 .Add("/tmp/" + escape_name_, xml)
+                 .Build(),
+             "application/zip", "unsafe-zip"},
+            {"a deep ../ entry name beside the message",
+             test_support::ZipBuilder()
+                 .Add(AppraisalEntry(), xml, true)
+                 .Add("../../../../" + escape_name_, xml)
+                 .Build(),
+             "application/zip", "unsafe-zip"},
+            {"a backslash entry name",
+             test_support::ZipBuilder()
+                 .Add(AppraisalEntry(), xml, true)
+                 .Add("..\\..\\" + escape_name_, xml)
+                 .Build(),
+             "application/zip", "unsafe-zip"},
+            {"a truncated ZIP", zip.substr(0, zip.size() / 2), "application/zip", "invalid-zip"},
+            {"a ZIP whose data was cut out, its directory kept",
+             zip.substr(0, data_at + 8) + zip.substr(zip.find(std::string("PK\x01\x02", 4))),
+             "application/zip", "invalid-zip"},
+            {"a ZIP with damaged compressed data", damaged, "application/zip", "invalid-zip"},
+            {"a local header and nothing else", std::string("PK\x03\x04", 4), "application/zip",
+             "invalid-zip"},
+        });
+
+    // The same process takes the honest answer afterwards.
+    auto res = api().Post(Nachrichten(), zip, "application/zip");
+    ASSERT_EQ(res.status, 200) << res.Describe();
+    EXPECT_EQ(res.Json()["status"], "bewertet");
+}
+
+TEST_F(HostileXdomeaTest, HostileAktenplanImportsChangeNothing) {
+    const std::string plan = api().Get("/api/v1/aktenplan/export?format=xdomea").body;
+    ASSERT_NE(plan.find("Aktenplan.Aktenplan.0301"), std::string::npos) << plan.substr(0, 400);
+    // The exported plan with a new unit 71, so that an accepted import would show.
+    std::string extended = plan;
+    const size_t first = extended.find("<xdomea:Kennzeichen>70<");
+    ASSERT_NE(first, std::string::npos) << plan;
+    extended.replace(first, 23, "<xdomea:Kennzeichen>71<");
+    auto doctype = [&](const std::string& dtd) {
+        const size_t root = extended.find("<xdomea:Aktenplan.Aktenplan.0301");
+        return extended.substr(0, root) + dtd + extended.substr(root);
+    };
+    std::string file_entity = doctype("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n");
+    file_entity.insert(file_entity.find("</xdomea:Bezeichnung>"), "&e;");
+    std::string http_entity =
+        doctype("<!DOCTYPE x [<!ENTITY e SYSTEM \"" + tripwire_.Url("/plan") + "\">]>\n");
+    http_entity.insert(http_entity.find("</xdomea:Bezeichnung>"), "&e;");
+    std::string bomb = doctype(EntityBomb());
+    bomb.insert(bomb.find("</xdomea:Bezeichnung>"), "&j;");
+    std::string deep = extended;
+    std::string nest;
+    for (int i = 0; i < 5000; ++i) nest += "<xdomea:Einheit>";
+    deep.insert(deep.find("</xdomea:Aktenplan>"), nest);
+    const std::string zipped =
+        test_support::ZipBuilder().Add("plan_Aktenplan.Aktenplan.0301.xml", extended, true).Build();
+
+    RunTable("/api/v1/aktenplan/import",
+             {
+                 {"a file entity", file_entity, "application/xml", "invalid-xdomea"},
+                 {"an entity on a loopback URL", http_entity, "application/xml", "invalid-xdomea"},
+                 {"an external DTD on a loopback URL",
+                  doctype("<!DOCTYPE x SYSTEM \"" + tripwire_.Url("/plan.dtd") + "\">\n"),
+                  "application/xml", "invalid-xdomea"},
+                 {"an entity bomb", bomb, "application/xml", "invalid-xdomea"},
+                 {"5000 nested units", deep, "application/xml", "invalid-xdomea"},
+                 {"a ZIP package (the import takes XML text only)", zipped, "application/xml",
+                  "invalid-argument"},
+             });
+
+    // The extended plan itself is taken: the refusals were not for want of a valid message.
+    auto res = api().Post("/api/v1/aktenplan/import", extended, "application/xml");
+    ASSERT_EQ(res.status, 200) << res.Describe();
+    EXPECT_EQ(res.Json()["angelegt"], 1) << res.Describe();
 }
 
 }  // namespace
