@@ -514,4 +514,47 @@ std::string Narrow(std::wstring_view wide) {
     return out;
 }
 
+wchar_t FoldLetter(wchar_t c) {
+    if (c >= L'A' && c <= L'Z') return static_cast<wchar_t>(c + 32);
+    if (c < 0xC0 || c > 0xFF) return c;
+    if (c <= 0xDE && c != 0xD7) c = static_cast<wchar_t>(c + 32);  // Latin-1 capitals
+    switch (c) {
+        case L'ä':
+        case L'à':
+        case L'á':
+        case L'â':
+        case L'ã':
+        case L'å':
+            return L'a';
+        case L'ö':
+        case L'ò':
+        case L'ó':
+        case L'ô':
+        case L'õ':
+        case L'ø':
+            return L'o';
+        case L'ü':
+        case L'ù':
+        case L'ú':
+        case L'û':
+            return L'u';
+        case L'é':
+        case L'è':
+        case L'ê':
+        case L'ë':
+            return L'e';
+        case L'í':
+        case L'ì':
+        case L'î':
+        case L'ï':
+            return L'i';
+        case L'ç':
+            return L'c';
+        case L'ñ':
+            return L'n';
+        default:
+            return c;
+    }
+}
+
 }  // namespace aktenwerk::indexing

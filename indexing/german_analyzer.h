@@ -73,6 +73,11 @@ class CompoundDictionary {
 // and ß becomes "ss". Applied to tokens and dictionary words alike.
 std::wstring NormalizeGerman(std::wstring_view word);
 
+// One character lower-cased (ASCII and Latin-1 capitals) and folded to its base letter as
+// the index folds them (ä to a, é to e, ...); ß and everything outside Latin-1 unchanged.
+// Shared by the query parser's word folding and the snippets' matching.
+wchar_t FoldLetter(wchar_t c);
+
 // Which analysis to build: documents get compound parts as extra terms at the same position;
 // queries do not, so that a query for a compound matches the compound itself.
 enum class AnalysisMode { kIndex, kQuery };

@@ -461,51 +461,11 @@ class Parser {
     ParsedQuery* out_;
 };
 
-wchar_t FoldChar(wchar_t c) {
-    switch (c) {
-        case L'ä':
-        case L'à':
-        case L'á':
-        case L'â':
-        case L'ã':
-        case L'å':
-            return L'a';
-        case L'ö':
-        case L'ò':
-        case L'ó':
-        case L'ô':
-        case L'õ':
-        case L'ø':
-            return L'o';
-        case L'ü':
-        case L'ù':
-        case L'ú':
-        case L'û':
-            return L'u';
-        case L'é':
-        case L'è':
-        case L'ê':
-        case L'ë':
-            return L'e';
-        case L'í':
-        case L'ì':
-        case L'î':
-        case L'ï':
-            return L'i';
-        case L'ç':
-            return L'c';
-        case L'ñ':
-            return L'n';
-        default:
-            return c;
-    }
-}
-
 }  // namespace
 
 std::wstring FoldWord(std::wstring_view word) {
     std::wstring out = NormalizeGerman(word);
-    for (auto& c : out) c = FoldChar(c);
+    for (auto& c : out) c = FoldLetter(c);
     return out;
 }
 
