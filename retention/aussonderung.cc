@@ -487,11 +487,22 @@ Result<Aussonderung> AussonderungService::Create(const dms::Principal& p,
             }
         }
 
-        // What is due, without what a hold keeps.
+        // What is due, without what a hold keeps, and without what the archivist may not
+        // dispose of (a denied sub-unit, an Akte above the level of the grant): for the
+        // caller that does not exist, so it is not even listed as left out, and nothing that
+        // contains it goes into the process either.
         AKTENWERK_ASSIGN_OR_RETURN(auto due, DueOn(txn, run.einheit_id, stichtag, 0));
         std::map<std::string, Faelligkeit> frei;
+        std::vector<dms::Objekt> verborgen;
         for (auto& f : due) {
             AKTENWERK_ASSIGN_OR_RETURN(auto o, dms::LoadObjekt(txn, f.objekt_id));
+            if (!p.admin) {
+                auto access = repo_->access().AccessTo(p, o);
+                if (!access.ok() || (access->rights & dms::kRightDisposal) == 0) {
+                    verborgen.push_back(std::move(o));
+                    continue;
+                }
+            }
             Status held = dms::CheckNotHeld(txn, o, "offer");
             if (!held.ok() && held.reason() != "held") return held;
             if (!held.ok()) {
@@ -500,6 +511,15 @@ Result<Aussonderung> AussonderungService::Create(const dms::Principal& p,
                 continue;
             }
             frei.emplace(f.objekt_id, std::move(f));
+        }
+        for (const auto& o : verborgen) {
+            std::string parent = o.parent_id;
+            for (size_t depth = 0; depth < dms::kTreeWalkLimit; ++depth) {
+                frei.erase(parent);
+                AKTENWERK_ASSIGN_OR_RETURN(auto up, dms::LoadObjekt(txn, parent));
+                if (up.kind == dms::Kind::kAktenplaneinheit) break;
+                parent = up.parent_id;
+            }
         }
         // The top-most due objects: what lies inside a due object goes with it.
         std::vector<Faelligkeit> tops;
@@ -1334,9 +1354,16 @@ Result<VernichtungsErgebnis> AussonderungService::Vernichten(const dms::Principa
         auto try_remove = [&]() -> Result<bool> {
             Status s = remove(oid);
             if (s.ok()) return true;
-            if (s.reason() != "held") return s;
+            // Rights may have changed since the process was made; like a hold, that keeps
+            // the object (and says no more about it than the refusal did).
+            const bool refused = s.code() == StatusCode::kPermissionDenied ||
+                                 (s.code() == StatusCode::kNotFound && s.reason().empty());
+            if (s.reason() != "held" && !refused) return s;
             ergebnis.offen.push_back(
-                {{"id", oid}, {"bezeichnung", o.bezeichnung}, {"grund", s.message()}});
+                {{"id", oid},
+                 {"bezeichnung", o.bezeichnung},
+                 {"grund",
+                  refused ? "not allowed to dispose of it (" + s.message() + ")" : s.message()}});
             return false;
         };
         if (ClearedAll(plan, oid, *o.bewertung)) return try_remove();

@@ -185,6 +185,45 @@ TEST_F(AussonderungTest, HeldObjectsAreLeftOutAndListed) {
     EXPECT_EQ(run.ausgelassen[0]["id"], akte2_.id);
 }
 
+// An archivist's process holds only what the archivist may dispose of: what lies in a denied
+// sub-unit or above the grant's level is not in it, not even as left out.
+TEST_F(AussonderungTest, ArchivistsProcessLeavesOutWhatTheyMayNotSee) {
+    const Objekt personal = Must(repo_->Create(admin_, dms::Kind::kAkte, sub_.id,
+                                               {{"betreff", "Personalsache"},
+                                                {"laufzeit_beginn", "2000-01-01"},
+                                                {"vertraulichkeit", "vertraulich"}}));
+    Close(personal.id, "2012-03-01");
+    const Objekt closed_off = Unit("32.20", unit_.id);
+    const Objekt verborgen = Akte(closed_off.id, "Akte im gesperrten Bereich");
+    Close(verborgen.id, "2012-04-01");
+    Grant(unit_, user_, dms::Role::kArchivar);  // up to VS-NfD
+    dms::Grant deny;
+    deny.einheit_id = closed_off.id;
+    deny.subjekt = "benutzer:" + user_.name;
+    deny.verweigert = true;
+    AKTENWERK_ASSERT_OK(repo_->access().SetGrant(admin_, deny));
+
+    AussonderungsAntrag antrag;
+    antrag.einheit_id = unit_.id;
+    const Aussonderung run = Must(service().Create(user_, antrag));
+
+    std::set<std::string> tops;
+    for (const auto& o : Must(service().Objekte(user_, run.id))) {
+        if (o.parent_id.empty()) tops.insert(o.id);
+    }
+    EXPECT_EQ(tops, (std::set<std::string>{akte1_.id, akte2_.id, v4_.id}));
+    EXPECT_TRUE(run.ausgelassen.empty()) << run.ausgelassen.dump();
+    // The administrator's process over the same unit would have taken both.
+    AKTENWERK_ASSERT_OK(service().Abbrechen(user_, run.id, "Test").status());
+    const Aussonderung all = Create();
+    std::set<std::string> admin_tops;
+    for (const auto& o : ObjekteOf(all.id)) {
+        if (o.second.parent_id.empty()) admin_tops.insert(o.first);
+    }
+    EXPECT_TRUE(admin_tops.count(personal.id));
+    EXPECT_TRUE(admin_tops.count(verborgen.id));
+}
+
 TEST_F(AussonderungTest, NothingDueIsRefusedAndNothingChanges) {
     const auto before = State();
     AussonderungsAntrag antrag;
@@ -395,6 +434,29 @@ TEST_F(AussonderungTest, ImportConfirmationDestructionAndProtocolLeaveOnlyStubs)
     EXPECT_EQ(zeilen[akte2_.id]["freigegeben_von"], admin_.name);
     EXPECT_EQ(zeilen[d5_.id]["inhalte"][0]["sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(Aktionen(akte2_.id).back(), "vernichtet");
+}
+
+// Rights taken away after the approval keep the objects, as a hold does: the run reports them
+// as open instead of failing halfway, and whoever still may dispose of them finishes it.
+TEST_F(AussonderungTest, ObjectsTheArchivistMayNoLongerDisposeOfStayOpen) {
+    Grant(unit_, user_, dms::Role::kArchivar);
+    const Aussonderung run = Appraised();
+    Must(service().Freigeben(admin_, run.id));
+    dms::Grant deny;
+    deny.einheit_id = sub_.id;
+    deny.subjekt = "benutzer:" + user_.name;
+    deny.verweigert = true;
+    AKTENWERK_ASSERT_OK(repo_->access().SetGrant(admin_, deny));
+
+    auto refused = Must(service().Vernichten(user_, run.id));
+
+    EXPECT_TRUE(refused.vernichtet.empty());
+    EXPECT_FALSE(refused.offen.empty());
+    EXPECT_TRUE(repo_->Get(admin_, v4_.id).ok()) << "nothing was destroyed";
+    auto done = Must(service().Vernichten(admin_, run.id));
+    EXPECT_FALSE(done.vernichtet.empty());
+    EXPECT_EQ(repo_->Get(admin_, v4_.id).status().code(), StatusCode::kNotFound)
+        << "the lone V Vorgang goes once the administrator runs it";
 }
 
 TEST_F(AussonderungTest, ProtocolIsFiledAsARecordWhereTheProcessAsks) {
