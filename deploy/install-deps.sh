@@ -18,11 +18,13 @@ build_pkgs=(
     clang libclang-rt-14-dev
 )
 
-# Tools and real input the tests use: HTTP clients, German documents and converters.
+# Tools and real input the tests use: HTTP clients, German documents and converters, and
+# the browser the web UI's tests drive (tests/web; Node.js and npm are on the machine).
 test_pkgs=(
     curl openssl libxml2-utils poppler-utils pandoc
     texlive-lang-german libreoffice-help-de wngerman
     zip unzip
+    chromium fonts-dejavu-core
 )
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")

@@ -22,6 +22,7 @@
 #include "interfaces/demo.h"
 #include "interfaces/http_server.h"
 #include "interfaces/rest_api.h"
+#include "interfaces/web_ui.h"
 #include "retention/retention.h"
 #include "storage/log.h"
 
@@ -352,7 +353,7 @@ int Serve(int argc, char** argv) {
     }
     RestApi api(repo->get(), api_options, retention->get());
     api.SetSearch(search->get());
-    HttpServer server(*listen, [&api](Request& req) { return api.Handle(req); });
+    HttpServer server(*listen, [&api](Request& req) { return ServeWithWebUi(req, api); });
     if (Status s = server.Start(); !s.ok()) return Fail(s.message());
     Log().Info("server started", "listen=" + listen->host + ":" + std::to_string(server.port()) +
                                      " data=" + log::Quote(args.Get("data")));

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./deploy/install-deps.sh
+# The npm packages of the web UI's browser test (also a CTest fixture; quick when present).
+./tests/web/setup.sh
 
 jobs=$(nproc)
 run_suite() {
