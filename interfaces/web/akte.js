@@ -128,8 +128,14 @@ async function breadcrumb(o) {
         h('a', {href: linkTo(t.typ, t.id)}, t.aktenzeichen || t.betreff)))));
 }
 
-export async function akteView({id, rerender}) {
-  const akte = await api.get(`/api/v1/akten/${encodeURIComponent(id)}`);
+// An Akte named by its Aktenzeichen (links from search hits): the same page as akteView.
+export async function aktenzeichenView({id, rerender}) {
+  const akte = await api.get(`/api/v1/akten?${new URLSearchParams({aktenzeichen: id})}`);
+  return akteView({id: akte.id, rerender, akte});
+}
+
+export async function akteView({id, rerender, akte: known}) {
+  const akte = known || await api.get(`/api/v1/akten/${encodeURIComponent(id)}`);
   const [children, crumbs, history] = await Promise.all([
     allChildren('akten', id), breadcrumb(akte), historySection('akten', id)]);
   const vorgaenge = children.filter((c) => c.typ === 'vorgang');

@@ -1,10 +1,11 @@
 // The UI's entry: the login form, the frame (navigation, user) and the router over the
-// location hash (#/, #/akte/<id>, #/vorgang/<id>, #/dokument/<id>, #/suche, #/neue-akte).
+// location hash (#/, #/akte/<id>, #/aktenzeichen/<az>, #/vorgang/<id>, #/dokument/<id>, #/suche,
+// #/neue-akte).
 import {h, replace} from './dom.js';
 import * as api from './api.js';
 import {errorBox, field, heading, busy} from './ui.js';
 import {planView} from './aktenplan.js';
-import {akteView, vorgangView, newAkteView} from './akte.js';
+import {akteView, aktenzeichenView, vorgangView, newAkteView} from './akte.js';
 import {dokumentView} from './dokument.js';
 import {searchView} from './suche.js';
 
@@ -60,6 +61,7 @@ function parseHash() {
 const views = {
   '': [planView, 'aktenplan', 'Aktenplan'],
   'akte': [akteView, 'aktenplan', 'Akte'],
+  'aktenzeichen': [aktenzeichenView, 'aktenplan', 'Akte'],
   'vorgang': [vorgangView, 'aktenplan', 'Vorgang'],
   'dokument': [dokumentView, 'aktenplan', 'Dokument'],
   'neue-akte': [newAkteView, 'aktenplan', 'Neue Akte'],

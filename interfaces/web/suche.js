@@ -20,14 +20,16 @@ function checkboxes(legend, name, options, selected) {
 }
 
 function hitItem(t) {
-  const where = t.typ === 'akte' ? linkTo('akte', t.id) : linkTo(t.typ, t.id);
+  const where = linkTo(t.typ, t.id);
   return h('li', {class: 'treffer'},
       h('p', {class: 'treffer-titel'},
           h('a', {href: where}, t.betreff || t.dateiname || '(ohne Betreff)'),
           ' ', h('span', {class: 'leise'}, kTypName[t.typ] || t.typ, t.zustand === 'geschlossen' ? ', zdA' : '')),
-      h('p', {class: 'leise'}, [t.aktenzeichen ? `Aktenzeichen ${t.aktenzeichen}` : null,
-        t.dateiname ? `Datei ${t.dateiname}` : null, t.seite ? `Seite ${t.seite}` : null,
+      h('p', {class: 'leise'}, [t.dateiname ? `Datei ${t.dateiname}` : null, t.seite ? `Seite ${t.seite}` : null,
         t.datum ? `Datum ${date(t.datum)}` : null].filter(Boolean).join(' · ')),
+      t.aktenzeichen && t.typ !== 'akte' ?
+        h('p', {class: 'leise'}, 'In Akte ', h('a', {href: `#/aktenzeichen/${encodeURIComponent(t.aktenzeichen)}`},
+            t.aktenzeichen)) : null,
       t.snippet ? h('p', {class: 'ausschnitt'}, snippet(t.snippet)) : null);
 }
 

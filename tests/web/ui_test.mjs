@@ -211,6 +211,14 @@ async function main() {
       await checkView(page, 'akte');
     });
 
+    await step('a refused Vorgang is explained and the form keeps what was typed', async () => {
+      // A tab is a control character, which the server refuses in a Betreff.
+      await page.getByLabel('Betreff des neuen Vorgangs').fill('Prüfung\tder Unterlagen');
+      await page.getByRole('button', {name: 'Vorgang anlegen'}).click();
+      await page.getByRole('alert').getByText('Eine Eingabe ist nicht gültig.').waitFor();
+      assert.equal(await page.getByLabel('Betreff des neuen Vorgangs').inputValue(), 'Prüfung\tder Unterlagen');
+    });
+
     await step('a new Vorgang is created in the Akte', async () => {
       await page.getByLabel('Betreff des neuen Vorgangs').fill('Prüfung der Unterlagen Müller');
       await page.getByRole('button', {name: 'Vorgang anlegen'}).click();
@@ -228,6 +236,7 @@ async function main() {
       await checkView(page, 'vorgang');
     });
     const vorgangUrl = page.url();
+    let docId = '';
 
     const word = distinctiveWord(kPdfA, kPdfB);
     await step(`the search finds the first PDF by the word "${word}" with a highlight`, async () => {
@@ -247,6 +256,8 @@ async function main() {
       const hit = page.locator('.treffer', {hasText: 'booktabs-de.pdf'});
       await hit.waitFor();
       assert.ok(await hit.locator('mark').count() > 0, 'the snippet marks the word');
+      assert.equal(await hit.getByRole('link', {name: akteName}).getAttribute('href'),
+                   `#/aktenzeichen/${encodeURIComponent(akteName)}`);
       await checkView(page, 'suche');
       await hit.getByRole('link').first().click();
       await page.getByRole('heading', {level: 1, name: 'Dokument: booktabs-de'}).waitFor();
@@ -280,8 +291,8 @@ async function main() {
       await dropFiles(page, page.locator('[data-ablage]'), [kPdfB]);
       await page.locator('tbody tr', {hasText: 'Korrigierte Fassung'}).waitFor();
       assert.equal(await page.locator('section[aria-labelledby="versionen"] tbody tr').count(), 2);
-      const id = decodeURIComponent(page.url().split('#/dokument/')[1]);
-      const {versionen} = await api(base, 'GET', `/api/v1/dokumente/${id}/versionen`);
+      docId = decodeURIComponent(page.url().split('#/dokument/')[1]);
+      const {versionen} = await api(base, 'GET', `/api/v1/dokumente/${docId}/versionen`);
       assert.deepEqual(versionen.map((v) => v.dateiname), ['booktabs-de.pdf', 'gerdoc.pdf']);
     });
 
@@ -293,6 +304,25 @@ async function main() {
       const v = await api(base, 'GET', `/api/v1/vorgaenge/${id}`);
       assert.equal(v.status, 'geschlossen');
       assert.equal(await page.locator('[data-ablage]').count(), 0, 'no upload into a closed Vorgang');
+    });
+
+    await step('a closed Vorgang refuses a restored version in German; after reopening it works', async () => {
+      const docUrl = `${vorgangUrl.split('#')[0]}#/dokument/${encodeURIComponent(docId)}`;
+      await page.goto(docUrl);
+      await page.getByRole('button', {name: 'Als neue Version wiederherstellen (Version 1.0)'}).click();
+      await page.getByRole('alert').getByText('zu den Akten verfügt').waitFor();
+      await page.goto(vorgangUrl);
+      await page.getByRole('button', {name: 'Wiedereröffnen'}).click();
+      await page.getByRole('button', {name: 'zdA verfügen'}).waitFor();
+      await page.goto(docUrl);
+      await page.getByRole('button', {name: 'Als neue Version wiederherstellen (Version 1.0)'}).click();
+      await page.locator('tbody tr', {hasText: 'Wiederhergestellt aus Version 1.0'}).waitFor();
+      const {versionen} = await api(base, 'GET', `/api/v1/dokumente/${docId}/versionen`);
+      assert.equal(versionen.length, 3);
+      assert.equal(versionen[2].sha256, versionen[0].sha256, 'the restored version has the old bytes');
+      await page.goto(vorgangUrl);
+      await page.getByRole('button', {name: 'zdA verfügen'}).click();
+      await page.getByRole('button', {name: 'Wiedereröffnen'}).waitFor();
     });
 
     await step('the browser saw no script error and no policy violation', async () => {
