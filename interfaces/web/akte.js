@@ -2,6 +2,7 @@
 // new Vorgang, upload by drag and drop) and the form for a new Akte.
 import {h, replace, dateTime, date} from './dom.js';
 import * as api from './api.js';
+import {akteRetentionSection} from './registratur.js';
 import {busy, dropZone, errorBox, facts, field, heading, linkTo, notice, stateBadge,
         uploadRow} from './ui.js';
 
@@ -136,8 +137,9 @@ export async function aktenzeichenView({id, rerender}) {
 
 export async function akteView({id, rerender, akte: known}) {
   const akte = known || await api.get(`/api/v1/akten/${encodeURIComponent(id)}`);
-  const [children, crumbs, history] = await Promise.all([
-    allChildren('akten', id), breadcrumb(akte), historySection('akten', id)]);
+  const [children, crumbs, history, retention] = await Promise.all([
+    allChildren('akten', akte.id), breadcrumb(akte), historySection('akten', akte.id),
+    akteRetentionSection(akte, rerender)]);
   const vorgaenge = children.filter((c) => c.typ === 'vorgang');
   const teilakten = children.filter((c) => c.typ === 'akte');
   const dokumente = children.filter((c) => c.typ === 'dokument');
@@ -151,6 +153,7 @@ export async function akteView({id, rerender, akte: known}) {
     teilakten.length ? h('section', {}, h('h2', {}, 'Teilakten'), childList(teilakten, '')) : null,
     dokumente.length ? h('section', {}, h('h2', {}, 'Dokumente direkt in der Akte'), childList(dokumente, '')) : null,
     akte.status === 'geschlossen' ? null : newVorgangForm(akte),
+    retention,
     history];
 }
 

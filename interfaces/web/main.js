@@ -1,6 +1,6 @@
 // The UI's entry: the login form, the frame (navigation, user) and the router over the
 // location hash (#/, #/akte/<id>, #/aktenzeichen/<az>, #/vorgang/<id>, #/dokument/<id>, #/suche,
-// #/neue-akte).
+// #/neue-akte, #/registratur).
 import {h, replace} from './dom.js';
 import * as api from './api.js';
 import {errorBox, field, heading, busy} from './ui.js';
@@ -8,6 +8,7 @@ import {planView} from './aktenplan.js';
 import {akteView, aktenzeichenView, vorgangView, newAkteView} from './akte.js';
 import {dokumentView} from './dokument.js';
 import {searchView} from './suche.js';
+import {registraturView} from './registratur.js';
 
 const main = document.getElementById('inhalt');
 
@@ -66,6 +67,7 @@ const views = {
   'dokument': [dokumentView, 'aktenplan', 'Dokument'],
   'neue-akte': [newAkteView, 'aktenplan', 'Neue Akte'],
   'suche': [searchView, 'suche', 'Suche'],
+  'registratur': [registraturView, 'registratur', 'Registratur'],
 };
 
 let generation = 0;

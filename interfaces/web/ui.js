@@ -31,6 +31,8 @@ export function notice(text) {
   const region = document.getElementById('meldungen');
   const item = h('p', {class: 'hinweis'}, text);
   region.append(item);
+  // Only the latest few: older confirmations are stale once the user has moved on.
+  while (region.children.length > 2) region.firstElementChild.remove();
   setTimeout(() => item.remove(), 8000);
 }
 

@@ -325,6 +325,40 @@ async function main() {
       await page.getByRole('button', {name: 'Wiedereröffnen'}).waitFor();
     });
 
+    await step('the records office places a hold, sets a retention rule and releases the hold', async () => {
+      await page.goto(`${vorgangUrl.split('#')[0]}#/aktenzeichen/${encodeURIComponent(akteName)}`);
+      await page.getByText('Sperre setzen …').click();
+      await page.getByLabel('Grund der Sperre').fill('Auskunftsersuchen');
+      await page.getByLabel('Anordnende Stelle').fill('Landesbeauftragte für Datenschutz');
+      await page.getByRole('button', {name: 'Sperre setzen'}).click();
+      await page.locator('dd', {hasText: 'Auskunftsersuchen (Landesbeauftragte für Datenschutz)'}).waitFor();
+
+      await page.getByRole('link', {name: 'Registratur', exact: true}).click();
+      await page.getByRole('heading', {level: 1, name: 'Registratur'}).waitFor();
+      const hold = page.locator('li.sperre', {hasText: 'Auskunftsersuchen'});
+      await hold.waitFor();
+      const select = page.getByLabel('Aktenplaneinheit');
+      const unitId = await select.evaluate((el) =>
+        [...el.options].find((o) => o.textContent.trim() === '32.10.01 Gewerbeanmeldungen').value);
+      await select.selectOption(unitId);
+      await page.getByLabel('Aufbewahrungsfrist in Jahren').fill('10');
+      await page.getByLabel('Aussonderungsart').selectOption('V');
+      await page.getByLabel('Grund der Änderung').fill('Erlass vom 1. Dezember');
+      await page.getByRole('button', {name: 'Regel speichern'}).click();
+      await page.locator('dd', {hasText: 'an dieser Einheit gesetzt'}).waitFor();
+      const a = await api(base, 'GET', `/api/v1/aktenplan/einheiten/${unitId}/aufbewahrung`);
+      assert.deepEqual([a.eigene_regel.frist_jahre, a.eigene_regel.aussonderungsart, a.eigene_regel.grund],
+                       [10, 'V', 'Erlass vom 1. Dezember']);
+      await checkView(page, 'registratur');
+
+      await hold.getByText('Aufheben …').click();
+      await hold.getByRole('textbox').fill('Auskunft erteilt');
+      await hold.getByRole('button', {name: 'Sperre aufheben'}).click();
+      await page.getByText('Es gibt keine wirksame Sperre.').waitFor();
+      const {sperren} = await api(base, 'GET', '/api/v1/sperren');
+      assert.deepEqual(sperren, []);
+    });
+
     await step('the browser saw no script error and no policy violation', async () => {
       assert.deepEqual(problems, []);
     });
