@@ -20,6 +20,8 @@ const kByType = {
     'Es darf nicht gelöscht oder ausgesondert werden, solange die Sperre besteht. Fragen Sie die Registratur.'],
   'in-aussonderung': ['Das Schriftgut ist gerade in einer Aussonderung.',
     'Warten Sie, bis die Aussonderung abgeschlossen oder abgebrochen ist.'],
+  'ausgesondert': ['Dieses Schriftgut wurde ausgesondert (ans Archiv abgegeben oder vernichtet).',
+    'Ein Nachweis bleibt erhalten. Fragen Sie beim Archiv nach, wenn Sie den Inhalt brauchen.'],
   'duplicate-kennzeichen': ['Dieses Kennzeichen ist schon vergeben.',
     'Wählen Sie ein anderes Kennzeichen.'],
   'already-exists': ['Das gibt es schon.',
@@ -62,7 +64,7 @@ const kByType = {
 
 const kByStatus = {
   400: 'invalid-argument', 401: 'unauthenticated', 403: 'permission-denied', 404: 'not-found',
-  409: 'failed-precondition', 412: 'revision-mismatch', 413: 'body-too-large',
+  409: 'failed-precondition', 410: 'ausgesondert', 412: 'revision-mismatch', 413: 'body-too-large',
   415: 'unsupported-type', 422: 'invalid-argument', 423: 'held', 429: 'rate-limited',
   503: 'unavailable', 507: 'disk-full',
 };

@@ -2,8 +2,10 @@
 // data directory and the demo data, driven in Debian's headless Chromium through
 // playwright-core. A clerk logs in, finds an Akte in the tree, creates a Vorgang, drops two
 // German PDFs on it, finds one by a word of its text, previews it, uploads a new version and
-// closes the Vorgang (zdA). Each main view is checked with axe-core (no serious or critical
-// violation), at 200 % zoom (no horizontal scrolling) and saved as a screenshot.
+// closes the Vorgang (zdA); the records office places and releases a hold and sets a rule; an
+// archivist runs an Aussonderung through to its protocol. Each main view is checked with
+// axe-core (no serious or critical violation), at 200 % zoom (no horizontal scrolling) and
+// saved as a screenshot.
 //   node ui_test.mjs <aktenwerk binary> <artefact dir>
 import assert from 'node:assert/strict';
 import {spawn, execFileSync} from 'node:child_process';
@@ -77,6 +79,37 @@ function distinctiveWord(file, other) {
   return best[0];
 }
 
+// The archive's appraisal (0502): `akteId` is archivwürdig (A), the rest counts as V.
+function message0502(runId, akteId) {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea="urn:xoev-de:xdomea:schema:3.1.0">
+ <xdomea:Kopf><xdomea:ProzessID>${runId}</xdomea:ProzessID>
+  <xdomea:Nachrichtentyp><code>0502</code></xdomea:Nachrichtentyp>
+  <xdomea:Erstellungszeitpunkt>2026-12-01T10:00:00Z</xdomea:Erstellungszeitpunkt>
+  <xdomea:Absender/><xdomea:Empfaenger/><xdomea:Empfangsbestaetigung>1</xdomea:Empfangsbestaetigung>
+ </xdomea:Kopf>
+ <xdomea:BewertetesObjekt><xdomea:ID>${akteId}</xdomea:ID>
+  <xdomea:Aussonderungsart><xdomea:Aussonderungsart><code>A</code></xdomea:Aussonderungsart></xdomea:Aussonderungsart>
+ </xdomea:BewertetesObjekt>
+</xdomea:Aussonderung.Bewertungsverzeichnis.0502>
+`;
+}
+
+// The archive's import confirmation (0506) of `akteId` with its Archivkennung.
+function message0506(runId, akteId) {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<xdomea:Aussonderung.AussonderungImportBestaetigen.0506 xmlns:xdomea="urn:xoev-de:xdomea:schema:3.1.0">
+ <xdomea:Kopf><xdomea:ProzessID>${runId}</xdomea:ProzessID>
+  <xdomea:Nachrichtentyp><code>0506</code></xdomea:Nachrichtentyp>
+  <xdomea:Erstellungszeitpunkt>2026-12-08T10:00:00Z</xdomea:Erstellungszeitpunkt>
+  <xdomea:Absender/><xdomea:Empfaenger/>
+ </xdomea:Kopf>
+ <xdomea:AusgesondertesSGO><xdomea:IDSGO>${akteId}</xdomea:IDSGO><xdomea:Erfolgreich>1</xdomea:Erfolgreich>
+  <xdomea:Archivkennung>LA Musterland 32/2026-1</xdomea:Archivkennung></xdomea:AusgesondertesSGO>
+</xdomea:Aussonderung.AussonderungImportBestaetigen.0506>
+`;
+}
+
 async function api(base, method, p, body) {
   const r = await fetch(base + p, {method, body: body && JSON.stringify(body),
     headers: {Authorization: `Basic ${Buffer.from(`admin:${kPassword}`).toString('base64')}`,
@@ -146,7 +179,8 @@ async function main() {
                                          args: ['--no-sandbox', '--disable-gpu', '--lang=de-DE']});
   const problems = [];
   try {
-    const context = await browser.newContext({locale: 'de-DE', viewport: {width: 1280, height: 900}});
+    const context = await browser.newContext({locale: 'de-DE', viewport: {width: 1280, height: 900},
+                                              acceptDownloads: true});
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -357,6 +391,55 @@ async function main() {
       await page.getByText('Es gibt keine wirksame Sperre.').waitFor();
       const {sperren} = await api(base, 'GET', '/api/v1/sperren');
       assert.deepEqual(sperren, []);
+    });
+
+    await step('an archivist runs an Aussonderung through to its protocol', async () => {
+      await page.getByRole('link', {name: 'Aussonderung', exact: true}).click();
+      await page.getByRole('heading', {level: 1, name: 'Aussonderung'}).waitFor();
+      await page.getByLabel('Aktenplaneinheit').selectOption('32');
+      await page.getByRole('button', {name: 'Aussonderung beginnen'}).click();
+      await page.locator('[aria-current="step"]', {hasText: 'Fällige Einträge prüfen'}).waitFor();
+      const runId = decodeURIComponent(page.url().split('#/aussonderung/')[1]);
+      const {objekte} = await api(base, 'GET', `/api/v1/aussonderungen/${runId}/objekte`);
+      const weber = objekte.find((o) => o.typ === 'akte' && o.bezeichnung.startsWith('32.10.03-0001/'));
+      assert.ok(weber, 'the legacy Reisegewerbe Akte is due');
+      await checkView(page, 'aussonderung-faellig');
+
+      await page.getByRole('button', {name: 'Dem Archiv anbieten (0501 erzeugen)'}).click();
+      await page.locator('[aria-current="step"]', {hasText: 'Bewertung (0502) einlesen'}).waitFor();
+      await page.getByRole('button', {name: 'Herunterladen 0501'}).waitFor();
+      await page.getByLabel('Bewertung des Archivs (0502) auswählen').setInputFiles({name: '0502.xml',
+        mimeType: 'application/xml', buffer: Buffer.from(message0502(runId, weber.id))});
+      await page.getByRole('button', {name: 'Archivwürdiges abgeben (0503 erzeugen)'}).click();
+      await page.getByLabel('Importbestätigung des Archivs (0506) auswählen').setInputFiles({name: '0506.xml',
+        mimeType: 'application/xml', buffer: Buffer.from(message0506(runId, weber.id))});
+      await page.locator('td', {hasText: 'LA Musterland 32/2026-1'}).waitFor();
+      await page.getByRole('button', {name: 'Vernichtung freigeben'}).click();
+      await page.getByText('Vernichtung freigegeben von admin').waitFor();
+
+      // Before anything goes, the page names what will: the transferred A and every V.
+      const list = page.locator('.vernichtungsliste li');
+      await list.first().waitFor();
+      const shown = await list.allTextContents();
+      const top = objekte.filter((o) => o.typ === 'akte');
+      for (const akte of top) assert.ok(shown.some((t) => t.startsWith(akte.bezeichnung)), `${akte.bezeichnung} is listed`);
+      const destroy = page.getByRole('button', {name: 'Jetzt endgültig vernichten'});
+      assert.equal(await destroy.isDisabled(), true, 'destruction waits for the confirmation');
+      await checkView(page, 'aussonderung-vernichten');
+      await page.getByLabel('Ich habe die Liste geprüft', {exact: false}).check();
+      await destroy.click();
+      await page.locator('[aria-current="step"]', {hasText: 'Abgeschlossen'}).waitFor();
+
+      const downloaded = page.waitForEvent('download');
+      await page.getByRole('button', {name: 'Protokoll 1 herunterladen'}).click();
+      const file = await (await downloaded).path();
+      const protokoll = fs.readFileSync(file, 'utf8');
+      assert.ok(protokoll.includes(weber.id), 'the protocol names the destroyed Akte');
+      const gone = await fetch(`${base}/api/v1/akten/${weber.id}`, {headers: {Authorization:
+        `Basic ${Buffer.from(`admin:${kPassword}`).toString('base64')}`}});
+      assert.equal(gone.status, 410, 'the Akte is gone; its stub remains');
+      await api(base, 'GET', `/api/v1/ausgesondert/${weber.id}`);
+      await checkView(page, 'aussonderung-protokoll');
     });
 
     await step('the browser saw no script error and no policy violation', async () => {
