@@ -169,8 +169,9 @@ function stepActions(run, objekte, selects, rerender) {
     } else {
       out.push(h('p', {}, `Vernichtung freigegeben von ${run.freigabe_von} am ${dateTime(run.freigabe_am)}.`));
     }
-    out.push(h('h3', {}, `Diese ${going.length} Einträge werden vernichtet`),
-        going.length ? h('ul', {class: 'liste vernichtungsliste'}, going.map((o) => h('li', {}, `${o.bezeichnung} – ${o.betreff}`))) :
+    out.push(h('h3', {}, `Diese ${going.length} Einträge werden aus Aktenwerk entfernt`),
+        going.length ? h('ul', {class: 'liste vernichtungsliste'}, going.map((o) => h('li', {}, `${o.bezeichnung} – ${o.betreff}`,
+            o.bewertung === 'A' ? ' (vom Archiv übernommen)' : ' (wird vernichtet)'))) :
           h('p', {}, 'Zurzeit nichts: es fehlt die Freigabe oder die Importbestätigung.'));
     if (going.length) {
       const check = h('input', {type: 'checkbox'});
