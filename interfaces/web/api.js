@@ -61,8 +61,9 @@ function headers(extra = {}, auth = session()) {
 const expiredListeners = [];
 export function onExpired(listener) { expiredListeners.push(listener); }
 
-async function send(method, path, {body, json, auth, accept = 'application/json'} = {}) {
+async function send(method, path, {body, json, auth, accept = 'application/json', ifMatch} = {}) {
   const extra = {Accept: accept};
+  if (ifMatch) extra['If-Match'] = ifMatch;
   let payload = body;
   if (json !== undefined) {
     extra['Content-Type'] = 'application/json';

@@ -1,6 +1,6 @@
 // The records office's views: holds (Sperren: list, place on an Akte, release with a reason),
-// retention rules per Aktenplaneinheit (show the effective rule, set or remove the unit's own),
-// and what is due for the Aussonderung below a unit.
+// retention rules per Aktenplaneinheit (show the effective rule, set the unit's own), what is
+// due for the Aussonderung below a unit, and Aktenplan upkeep (new units, new titles).
 import {h, replace, dateTime, date} from './dom.js';
 import * as api from './api.js';
 import {busy, errorBox, facts, field, heading, linkTo, notice} from './ui.js';
@@ -114,12 +114,65 @@ async function dueList(unitId, area) {
               h('td', {}, f.stand)))))) : null);
 }
 
-export async function registraturView() {
+// Aktenplan upkeep: a new unit below any unit (or at the top), and a new title for a unit.
+// The title change names the revision it read, so that two people cannot overwrite each other.
+function planSection(plan, rerender) {
+  const parent = h('select', {}, h('option', {value: ''}, '— oberste Ebene —'), unitOptions(plan.einheiten));
+  const kennzeichen = h('input', {type: 'text', required: true});
+  const titel = h('input', {type: 'text', required: true});
+  const beschreibung = h('input', {type: 'text'});
+  const slot = h('div', {class: 'fehlerplatz'});
+  const button = h('button', {type: 'submit', class: 'primaer'}, 'Einheit anlegen');
+  const form = h('form', {class: 'formular'}, field('Übergeordnete Einheit', parent),
+      field('Kennzeichen', kennzeichen, 'Zum Beispiel 32.10.04; eindeutig im ganzen Aktenplan.'),
+      field('Titel', titel), field('Beschreibung (freiwillig)', beschreibung), slot, button);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const body = {kennzeichen: kennzeichen.value, titel: titel.value};
+      if (parent.value) body.parent_id = parent.value;
+      if (beschreibung.value) body.beschreibung = beschreibung.value;
+      const unit = await busy(button, () => api.post('/api/v1/aktenplan/einheiten', body));
+      notice(`Einheit ${unit.kennzeichen} ${unit.titel} angelegt.`);
+      await api.aktenplan(true);
+      rerender();
+    } catch (error) {
+      replace(slot, errorBox(error));
+    }
+  });
+  return h('section', {'aria-labelledby': 'aktenplan-pflege'}, h('h2', {id: 'aktenplan-pflege'}, 'Aktenplan pflegen'),
+      h('h3', {}, 'Neue Aktenplaneinheit'), form);
+}
+
+async function renameForm(unitId, area, rerender) {
+  const unit = await api.get(`/api/v1/aktenplan/einheiten/${encodeURIComponent(unitId)}`);
+  const titel = h('input', {type: 'text', required: true, value: unit.titel});
+  const slot = h('div', {class: 'fehlerplatz'});
+  const button = h('button', {type: 'submit'}, 'Titel speichern');
+  const form = h('form', {class: 'formular'}, field(`Titel von ${unit.kennzeichen}`, titel), slot, button);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await busy(button, () => api.call('PATCH', `/api/v1/aktenplan/einheiten/${encodeURIComponent(unitId)}`,
+          {json: {titel: titel.value}, ifMatch: `"r${unit.revision}"`}));
+      notice('Titel geändert.');
+      await api.aktenplan(true);
+      rerender();
+    } catch (error) {
+      replace(slot, errorBox(error));
+    }
+  });
+  replace(area, form);
+}
+
+export async function registraturView({rerender}) {
   const plan = await api.aktenplan();
   const unit = h('select', {}, unitOptions(plan.einheiten));
   const ruleArea = h('div', {'aria-live': 'polite'});
   const dueArea = h('div', {'aria-live': 'polite'});
+  const renameArea = h('div', {});
   const show = async () => {
+    await renameForm(unit.value, renameArea, rerender).catch((error) => replace(renameArea, errorBox(error)));
     await ruleDetails(unit.value, ruleArea).catch((error) => replace(ruleArea, errorBox(error)));
     await dueList(unit.value, dueArea).catch((error) => replace(dueArea, errorBox(error)));
   };
@@ -128,8 +181,9 @@ export async function registraturView() {
   return [heading('Registratur'),
     await sperrenSection(),
     h('section', {'aria-labelledby': 'aufbewahrung'}, h('h2', {id: 'aufbewahrung'}, 'Aufbewahrung und Fälligkeit'),
-        field('Aktenplaneinheit', unit), ruleArea,
-        h('h3', {}, 'Zur Aussonderung fällig'), dueArea)];
+        field('Aktenplaneinheit', unit), renameArea, ruleArea,
+        h('h3', {}, 'Zur Aussonderung fällig'), dueArea),
+    planSection(plan, rerender)];
 }
 
 // On an Akte's page: its retention (effective rule and due date) and a form to place a hold.

@@ -2,10 +2,10 @@
 // data directory and the demo data, driven in Debian's headless Chromium through
 // playwright-core. A clerk logs in, finds an Akte in the tree, creates a Vorgang, drops two
 // German PDFs on it, finds one by a word of its text, previews it, uploads a new version and
-// closes the Vorgang (zdA); the records office places and releases a hold and sets a rule; an
-// archivist runs an Aussonderung through to its protocol. Each main view is checked with
-// axe-core (no serious or critical violation), at 200 % zoom (no horizontal scrolling) and
-// saved as a screenshot.
+// closes the Vorgang (zdA); the records office places and releases a hold, sets a rule and adds
+// and renames a unit; an archivist runs an Aussonderung through to its protocol. Each main view
+// is checked with axe-core (no serious or critical violation), at 200 % zoom (no horizontal
+// scrolling) and saved as a screenshot.
 //   node ui_test.mjs <aktenwerk binary> <artefact dir>
 import assert from 'node:assert/strict';
 import {spawn, execFileSync} from 'node:child_process';
@@ -229,6 +229,24 @@ async function main() {
       assert.deepEqual(stored, {session: ['aktenwerk.anmeldung'], local: [], cookie: ''});
     });
 
+    await step('the tree works with the keyboard alone and shows where the focus is', async () => {
+      await page.getByLabel('Im Aktenplan suchen').focus();
+      await page.keyboard.press('Tab');
+      const focused = () => page.evaluate(() => {
+        const el = document.activeElement;
+        return {cls: el.className, expanded: el.getAttribute('aria-expanded'),
+                outline: getComputedStyle(el).outlineStyle, text: el.textContent.trim()};
+      });
+      const first = await focused();
+      assert.equal(first.cls, 'baum-schalter');
+      assert.equal(first.expanded, 'false');
+      assert.notEqual(first.outline, 'none', 'the focus ring is visible');
+      await page.keyboard.press('Enter');
+      assert.equal((await focused()).expanded, 'true');
+      await page.keyboard.press('Enter');
+      assert.equal((await focused()).expanded, 'false');
+    });
+
     let akteName = '';
     await step('the tree filters as one types and opens an Akte', async () => {
       await page.getByLabel('Im Aktenplan suchen').fill('Gewerbe');
@@ -359,7 +377,7 @@ async function main() {
       await page.getByRole('button', {name: 'Wiedereröffnen'}).waitFor();
     });
 
-    await step('the records office places a hold, sets a retention rule and releases the hold', async () => {
+    await step('the records office places a hold, sets a rule, keeps the Aktenplan and releases the hold', async () => {
       await page.goto(`${vorgangUrl.split('#')[0]}#/aktenzeichen/${encodeURIComponent(akteName)}`);
       await page.getByText('Sperre setzen …').click();
       await page.getByLabel('Grund der Sperre').fill('Auskunftsersuchen');
@@ -384,6 +402,26 @@ async function main() {
       assert.deepEqual([a.eigene_regel.frist_jahre, a.eigene_regel.aussonderungsart, a.eigene_regel.grund],
                        [10, 'V', 'Erlass vom 1. Dezember']);
       await checkView(page, 'registratur');
+
+      await page.getByLabel('Übergeordnete Einheit').selectOption({label: await select.evaluate((el) =>
+        [...el.options].find((o) => o.textContent.trim() === '32.10 Gewerbewesen').textContent)});
+      await page.getByLabel('Kennzeichen', {exact: true}).fill('32.10.04');
+      await page.getByLabel('Titel', {exact: true}).fill('Spielhallen');
+      await page.getByRole('button', {name: 'Einheit anlegen'}).click();
+      await page.getByText('Einheit 32.10.04 Spielhallen angelegt.').waitFor();
+      // The page is drawn anew with the new unit in its lists.
+      await page.getByLabel('Aktenplaneinheit').locator('option', {hasText: '32.10.04 Spielhallen'})
+          .waitFor({state: 'attached'});
+      const newId = await page.getByLabel('Aktenplaneinheit').evaluate((el) =>
+        [...el.options].find((o) => o.textContent.trim() === '32.10.04 Spielhallen').value);
+      await page.getByLabel('Aktenplaneinheit').selectOption(newId);
+      await page.getByLabel('Titel von 32.10.04').fill('Spielhallen und Wettbüros');
+      await page.getByRole('button', {name: 'Titel speichern'}).click();
+      await page.getByText('Titel geändert.').waitFor();
+      const unit = await api(base, 'GET', `/api/v1/aktenplan/einheiten/${newId}`);
+      assert.deepEqual([unit.kennzeichen, unit.titel], ['32.10.04', 'Spielhallen und Wettbüros']);
+      const parentUnit = await api(base, 'GET', `/api/v1/objekte/${unit.parent_id}`);
+      assert.equal(parentUnit.kennzeichen, '32.10');
 
       await hold.getByText('Aufheben …').click();
       await hold.getByRole('textbox').fill('Auskunft erteilt');
