@@ -66,16 +66,13 @@ function unitOptions(units, depth = 0, out = []) {
   return out;
 }
 
-// The rule of the chosen unit: what holds there (and where it comes from), and a form for
-// the unit's own rule.
-async function ruleDetails(unitId, area) {
-  const path = `/api/v1/aktenplan/einheiten/${encodeURIComponent(unitId)}/aufbewahrung`;
-  const a = await api.get(path);
-  const wirksam = a.wirksame_regel;
+// A form for the own rule of a unit or an Akte at `path` (…/aufbewahrung); a reason is
+// required. `onSaved` runs after the server took it.
+function ruleForm(path, eigene, onSaved) {
   const jahre = h('input', {type: 'number', min: '0', max: '200', inputmode: 'numeric',
-                            value: a.eigene_regel && a.eigene_regel.frist_jahre !== null ? a.eigene_regel.frist_jahre : ''});
+                            value: eigene && eigene.frist_jahre !== null ? eigene.frist_jahre : ''});
   const art = h('select', {}, Object.entries(kArt).map(([k, v]) =>
-    h('option', {value: k, selected: a.eigene_regel && a.eigene_regel.aussonderungsart === k}, v)));
+    h('option', {value: k, selected: eigene && eigene.aussonderungsart === k}, v)));
   const grund = h('input', {type: 'text', required: true});
   const slot = h('div', {class: 'fehlerplatz'});
   const save = h('button', {type: 'submit', class: 'primaer'}, 'Regel speichern');
@@ -89,11 +86,21 @@ async function ruleDetails(unitId, area) {
                     grund: grund.value};
       await busy(save, () => api.call('PUT', path, {json: body}));
       notice('Aufbewahrungsregel gespeichert.');
-      await ruleDetails(unitId, area);
+      await onSaved();
     } catch (error) {
       replace(slot, errorBox(error));
     }
   });
+  return form;
+}
+
+// The rule of the chosen unit: what holds there (and where it comes from), and a form for
+// the unit's own rule.
+async function ruleDetails(unitId, area) {
+  const path = `/api/v1/aktenplan/einheiten/${encodeURIComponent(unitId)}/aufbewahrung`;
+  const a = await api.get(path);
+  const wirksam = a.wirksame_regel;
+  const form = ruleForm(path, a.eigene_regel, () => ruleDetails(unitId, area));
   replace(area,
       facts([['Wirksame Regel', fristText(wirksam)],
         ['Herkunft', wirksam ? (wirksam.quelle_id === unitId ? 'an dieser Einheit gesetzt' :
@@ -189,11 +196,16 @@ export async function registraturView({rerender}) {
 // On an Akte's page: its retention (effective rule and due date) and a form to place a hold.
 export async function akteRetentionSection(akte, rerender) {
   const out = h('section', {'aria-labelledby': 'aufbewahrung-akte'}, h('h2', {id: 'aufbewahrung-akte'}, 'Aufbewahrung und Sperren'));
+  let eigene = null;
   try {
     const [a, {sperren}] = await Promise.all([
       api.get(`/api/v1/akten/${encodeURIComponent(akte.id)}/aufbewahrung`),
       api.get(`/api/v1/sperren?${new URLSearchParams({wirksam_fuer: akte.id})}`)]);
-    out.append(facts([['Wirksame Regel', fristText(a.wirksame_regel)],
+    eigene = a.eigene_regel;
+    const w = a.wirksame_regel;
+    out.append(facts([['Wirksame Regel', fristText(w)],
+      ['Herkunft', w ? (w.quelle_id === akte.id ? `an dieser Akte gesetzt (${eigene ? eigene.grund : ''})` :
+        `geerbt von ${w.quelle_bezeichnung}`) : ''],
       ['Fällig ab', a.faelligkeit && a.faelligkeit.faellig_ab ? date(a.faelligkeit.faellig_ab) : 'noch nicht (erst nach zdA)'],
       ['Sperren', sperren.length ? sperren.map((s) => `${s.grund} (${s.anordnende_stelle || 'ohne Stelle'})`).join('; ') : 'keine']]));
   } catch (error) {
@@ -218,5 +230,7 @@ export async function akteRetentionSection(akte, rerender) {
     }
   });
   out.append(h('details', {}, h('summary', {}, 'Sperre setzen …'), form));
+  out.append(h('details', {}, h('summary', {}, 'Eigene Aufbewahrungsregel für diese Akte …'),
+      ruleForm(`/api/v1/akten/${encodeURIComponent(akte.id)}/aufbewahrung`, eigene, rerender)));
   return out;
 }

@@ -384,6 +384,13 @@ async function main() {
       await page.getByLabel('Anordnende Stelle').fill('Landesbeauftragte für Datenschutz');
       await page.getByRole('button', {name: 'Sperre setzen'}).click();
       await page.locator('dd', {hasText: 'Auskunftsersuchen (Landesbeauftragte für Datenschutz)'}).waitFor();
+      await page.getByText('Eigene Aufbewahrungsregel für diese Akte …').click();
+      await page.getByLabel('Aufbewahrungsfrist in Jahren').fill('30');
+      await page.getByLabel('Aussonderungsart').selectOption('A');
+      await page.getByLabel('Grund der Änderung').fill('Musterverfahren');
+      await page.getByRole('button', {name: 'Regel speichern'}).click();
+      await page.locator('dd', {hasText: 'an dieser Akte gesetzt (Musterverfahren)'}).waitFor();
+      assert.equal(await page.locator('dd', {hasText: '30 Jahre, A – archivwürdig'}).count(), 1);
 
       await page.getByRole('link', {name: 'Registratur', exact: true}).click();
       await page.getByRole('heading', {level: 1, name: 'Registratur'}).waitFor();
