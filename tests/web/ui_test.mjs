@@ -208,6 +208,12 @@ async function main() {
       assert.equal((await fetch(`${base}/ui/gibt-es-nicht.js`)).status, 404);
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
       assert.doesNotMatch(html, /https?:\/\//, 'no asset from another origin');
+      // A refused login of the UI gets no Basic challenge, so no browser password dialog.
+      const ui = await fetch(`${base}/api/v1/aktenplan`, {headers: {'X-Aktenwerk-Client': 'web'}});
+      assert.equal(ui.status, 401);
+      assert.equal(ui.headers.get('www-authenticate'), null);
+      const other = await fetch(`${base}/api/v1/aktenplan`);
+      assert.match(other.headers.get('www-authenticate'), /^Basic realm=/);
     });
 
     await step('a wrong password is explained in German and keeps the name', async () => {
