@@ -255,7 +255,15 @@ async function main() {
 
     let akteName = '';
     await step('the tree filters as one types and opens an Akte', async () => {
+      // The demo's Akten reach the index moments after the start: wait for them there first.
+      const deadline = Date.now() + kDeadlineMs;
+      const q = new URLSearchParams({q: 'Gewerbe*', typ: 'akte'});
+      while (!(await api(base, 'GET', `/api/v1/suche?${q}`)).treffer.length) {
+        assert.ok(Date.now() < deadline, 'the demo Akten are not in the index');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       await page.getByLabel('Im Aktenplan suchen').fill('Gewerbe');
+      await page.locator('.treffer-akten a', {hasText: 'Gewerbeanmeldung Bäckerei Müller'}).waitFor();
       const unit = page.locator('li[data-kennzeichen="32.10.01"] > button');
       await unit.waitFor();
       assert.equal(await unit.getAttribute('aria-expanded'), 'true');
