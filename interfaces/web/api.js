@@ -25,6 +25,7 @@ function basic(name, password) {
 export function logout() {
   sessionStorage.removeItem(kKey);
   cachedPlan = null;
+  planFromLogin = false;
 }
 
 // An answer of the API that is not a success. `problem` is the problem+json body (or a
@@ -109,14 +110,18 @@ export async function login(name, password) {
   const plan = await call('GET', '/api/v1/aktenplan', {auth});
   sessionStorage.setItem(kKey, JSON.stringify(auth));
   cachedPlan = plan;
+  planFromLogin = true;
   return auth;
 }
 
 let cachedPlan = null;
+// The plan the login has just read: the first view after it uses it instead of asking again.
+let planFromLogin = false;
 
 // The Aktenplan tree ({einheiten: [...]}); `fresh` reloads it from the server.
 export async function aktenplan(fresh = false) {
-  if (!cachedPlan || fresh) cachedPlan = await get('/api/v1/aktenplan');
+  if (!cachedPlan || (fresh && !planFromLogin)) cachedPlan = await get('/api/v1/aktenplan');
+  planFromLogin = false;
   return cachedPlan;
 }
 
