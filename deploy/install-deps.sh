@@ -18,11 +18,13 @@ build_pkgs=(
     clang libclang-rt-14-dev
 )
 
-# Tools and real input the tests use: HTTP clients, German documents and converters.
+# Tools and real input the tests use: HTTP clients, German documents and converters;
+# systemd-analyze and logrotate check deploy/, the Prometheus client's parser reads /metrics.
 test_pkgs=(
     curl openssl libxml2-utils poppler-utils pandoc
     texlive-lang-german libreoffice-help-de wngerman
     zip unzip
+    systemd logrotate python3-prometheus-client
 )
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
