@@ -18,13 +18,15 @@ build_pkgs=(
     clang libclang-rt-14-dev
 )
 
-# Tools and real input the tests use: HTTP clients, German documents and converters, and
-# the browser the web UI's tests drive (tests/web; Node.js and npm are on the machine).
+# Tools and real input the tests use: HTTP clients, German documents and converters, the
+# browser the web UI's tests drive (tests/web; Node.js and npm are on the machine),
+# systemd-analyze and logrotate to check deploy/, the Prometheus client's parser for /metrics.
 test_pkgs=(
     curl openssl libxml2-utils poppler-utils pandoc
     texlive-lang-german libreoffice-help-de wngerman
     zip unzip
     chromium fonts-dejavu-core
+    systemd logrotate python3-prometheus-client
 )
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")

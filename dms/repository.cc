@@ -658,6 +658,7 @@ Status Repository::AddVersionInTxn(storage::Txn& txn, const Principal& p, Objekt
     AKTENWERK_RETURN_IF_ERROR(
         AppendAudit(txn, now, p.name, doc.id, "version-angelegt", nullptr, ToJson(v)));
     AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, doc.id, "version-angelegt", v.nummer));
+    txn.OnCommit([this] { versions_stored_.fetch_add(1, std::memory_order_relaxed); });
     *out = v;
     return Status::Ok();
 }

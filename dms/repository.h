@@ -3,6 +3,7 @@
 // command line) goes through this class, so the rules live in one place.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -225,6 +226,9 @@ class Repository {
     const RepositoryOptions& options() const { return options_; }
     // The data directory given to Open.
     const std::string& data_dir() const { return data_dir_; }
+    // Versions stored (new Dokumente included) since Open, counted once durable; for the
+    // ingest rate of /metrics.
+    uint64_t versions_stored() const { return versions_stored_.load(std::memory_order_relaxed); }
 
   private:
     struct StoredBlob;
@@ -257,6 +261,7 @@ class Repository {
     const Clock* clock_;
     LifecycleHook* hook_ = nullptr;
     std::string data_dir_;
+    std::atomic<uint64_t> versions_stored_{0};
 };
 
 }  // namespace aktenwerk::dms

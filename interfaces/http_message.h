@@ -38,6 +38,11 @@ struct Request {
     std::map<std::string, std::string, HeaderLess> headers;
     std::string remote;  // peer address
     std::string request_id;
+    // Set by the handler for the access log and the metrics: the route pattern that matched
+    // ("/api/v1/akten/{id}"; empty when none did) and the authenticated user (empty when
+    // none).
+    std::string route;
+    std::string user;
     BodyReader* body = nullptr;  // never null while the handler runs
 
     // The header value or empty.

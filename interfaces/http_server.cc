@@ -26,6 +26,7 @@
 #include <vector>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -46,6 +47,25 @@ namespace net = boost::asio;
 const log::Logger& Log() {
     static const log::Logger logger("http");
     return logger;
+}
+
+const log::Logger& AccessLog() {
+    static const log::Logger logger("access");
+    return logger;
+}
+
+// Generated request ids: a random prefix per server start, so that ids stay unique across
+// restarts in the collected logs, and a counter, so that they are cheap and ordered.
+std::string RandomPrefix() {
+    unsigned char bytes[4] = {};
+    RAND_bytes(bytes, sizeof(bytes));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
 }
 
 using SteadyClock = std::chrono::steady_clock;
@@ -512,10 +532,12 @@ struct HttpServer::Impl {
 
     HttpServerOptions options;
     Handler handler;
+    RequestObserver observer;
+    std::string id_prefix = RandomPrefix();
     SSL_CTX* tls = nullptr;  // set when a certificate is configured
     int listen_fd = -1;
     std::thread accept_thread;
-    std::atomic<uint64_t> next_request{1};
+    std::atomic<uint64_t> next_request{1};  // of generated request ids
 
     mutable std::mutex mu;
     std::condition_variable cv;
@@ -529,7 +551,35 @@ struct HttpServer::Impl {
     template <typename Stream>
     bool ServeOn(Stream& stream, Connection* conn);
     bool MarkBusy(Connection* conn, bool busy);
+    void LogAccess(const Request& req, const Response& res, uint64_t bytes, double seconds,
+                   bool sent) const;
 };
+
+// The access log line; server errors are warnings so that they show at a quieter level.
+void HttpServer::Impl::LogAccess(const Request& req, const Response& res, uint64_t bytes,
+                                 double seconds, bool sent) const {
+    const log::Level level = res.status >= 500 ? log::Level::kWarning : log::Level::kInfo;
+    if (!options.access_log && level < log::Level::kWarning) return;
+    if (!AccessLog().Enabled(level)) return;
+    AccessLog().Write(
+        level, sent ? "request served" : "request aborted",
+        "method=" + log::Quote(req.method) +
+            " route=" + log::Quote(req.route.empty() ? "unmatched" : req.route) +
+            " path=" + log::Quote(req.path) + " status=" + std::to_string(res.status) +
+            " bytes=" + std::to_string(bytes) +
+            " micros=" + std::to_string(static_cast<uint64_t>(seconds * 1e6)) +
+            " user=" + log::Quote(req.user.empty() ? "-" : req.user) + " remote=" + req.remote);
+}
+
+std::string ChooseRequestId(std::string_view incoming, std::string generated) {
+    bool ok = !incoming.empty() && incoming.size() <= 64;
+    for (char c : incoming) {
+        const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                             (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == ':';
+        if (!allowed) ok = false;
+    }
+    return ok ? std::string(incoming) : generated;
+}
 
 void HttpServer::Impl::AcceptLoop() {
     while (true) {
@@ -662,10 +712,13 @@ bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
         req.method = std::string(msg.method_string());
         req.target = std::string(msg.target());
         req.remote = conn->remote;
-        req.request_id = std::to_string(next_request.fetch_add(1));
         for (const auto& field : msg) {
             req.headers[std::string(field.name_string())] = std::string(field.value());
         }
+        req.request_id = ChooseRequestId(req.Header("X-Request-Id"),
+                                         id_prefix + "-" + std::to_string(next_request++));
+        // Every line logged on this thread until the answer is sent names the request.
+        log::ScopedFields request_fields("request_id=" + req.request_id);
         ParserBodyReader<Stream> body(stream, buffer, parser);
         req.body = &body;
 
@@ -684,18 +737,16 @@ bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
         // An unread body would be taken for the next request: close instead of draining.
         bool keep_alive = msg.keep_alive() && !res.close_connection && accepting &&
                           !body.failed() && body.complete();
+        // Counted before sending, which consumes the body.
+        const uint64_t bytes = req.method == "HEAD" ? 0
+                               : res.producer       ? res.content_length
+                                                    : res.body.size();
         bool sent = SendResponse(stream, res, req.method == "HEAD", keep_alive);
 
-        auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
-        log::Level level = res.status >= 500 ? log::Level::kWarning : log::Level::kDebug;
-        if (Log().Enabled(level)) {
-            Log().Write(level, "request handled",
-                        "id=" + req.request_id + " method=" + req.method + " path=" +
-                            log::Quote(req.path) + " status=" + std::to_string(res.status) +
-                            " micros=" + std::to_string(micros) + " remote=" + conn->remote);
-        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (observer) observer(req, res, seconds);
+        LogAccess(req, res, bytes, seconds, sent);
         if (!sent || !keep_alive || !MarkBusy(conn, false)) {
             unread_body = sent && !body.failed() && !body.complete();
             break;
@@ -704,10 +755,11 @@ bool HttpServer::Impl::ServeOn(Stream& stream, Connection* conn) {
     return unread_body;
 }
 
-HttpServer::HttpServer(HttpServerOptions options, Handler handler)
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, RequestObserver observer)
     : impl_(std::make_unique<Impl>()) {
     impl_->options = std::move(options);
     impl_->handler = std::move(handler);
+    impl_->observer = std::move(observer);
 }
 
 HttpServer::~HttpServer() {

@@ -35,14 +35,27 @@ struct HttpServerOptions {
     // set, the server speaks only TLS (1.2 or 1.3); when neither is set, plain HTTP.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // One info line per request on the "access" logger: method, route, status, bytes,
+    // duration, user, request id.
+    bool access_log = true;
 };
 
 using Handler = std::function<Response(Request&)>;
 
+// Told about every answered request after its last byte went out (or the send failed), on
+// the connection's thread: `seconds` from the complete header to the end of the send.
+using RequestObserver = std::function<void(const Request&, const Response&, double seconds)>;
+
+// The request id to use for a request that carried `incoming` in its X-Request-Id header
+// (empty when it had none): `incoming` when it is well-formed (1 to 64 characters of
+// letters, digits and ".-_:"), else `generated`. A client's id links its logs with ours;
+// anything else could forge log lines or bloat them.
+std::string ChooseRequestId(std::string_view incoming, std::string generated);
+
 // Thread-safe. Start once, Stop once.
 class HttpServer {
   public:
-    HttpServer(HttpServerOptions options, Handler handler);
+    HttpServer(HttpServerOptions options, Handler handler, RequestObserver observer = {});
     ~HttpServer();
 
     // Binds and starts accepting in a background thread. kUnavailable when the address is

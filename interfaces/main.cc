@@ -23,6 +23,7 @@
 #include "interfaces/http_server.h"
 #include "interfaces/rest_api.h"
 #include "interfaces/web_ui.h"
+#include "interfaces/serve_config.h"
 #include "retention/retention.h"
 #include "storage/log.h"
 
@@ -32,7 +33,8 @@ namespace {
 constexpr std::string_view kUsage = R"(aktenwerk - records management and e-Akte archive server
 
 usage:
-  aktenwerk serve --data DIR [--listen HOST:PORT] [--demo] [--log-level LEVEL]
+  aktenwerk serve [--config FILE] --data DIR [--listen HOST:PORT] [--demo]
+                  [--log-level LEVEL] [--access-log true|false]
                   [--aktenzeichen-muster PATTERN] [--max-inhalt BYTES] [--reserve BYTES]
                   [--tls-cert FILE --tls-key FILE] [--max-verbindungen N]
                   [--header-timeout SECONDS]
@@ -51,6 +53,11 @@ usage:
       [--behoerdenkennung PRAEFIX:SCHLUESSEL] [--behoerde NAME] [--archiv NAME]
       name the agency (as the state archive knows it) and the archive in the xdomea
       messages of the Aussonderung; a request may name them instead.
+      --config reads these options from FILE ("key = value" lines, keys without the
+      dashes, e.g. "listen = 0.0.0.0:8080"; flags take true or false; see
+      deploy/aktenwerk.conf); options on the command line win. --log-level is one of
+      trace, debug, info (default), warning, error; logs go to stderr. --access-log false
+      drops the line per request that is logged at info (server errors are still logged).
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
@@ -292,13 +299,20 @@ std::optional<bool> ParseBool(const std::string& text) {
     return std::nullopt;
 }
 
+// Fills in from --config FILE what the command line did not set.
+Status MergeConfigFile(Args* args) {
+    if (!args->Has("config")) return Status::Ok();
+    AKTENWERK_ASSIGN_OR_RETURN(auto settings, ReadServeConfig(args->Get("config")));
+    for (auto& [key, value] : settings) args->values.try_emplace(key, value);
+    return Status::Ok();
+}
+
 int Serve(int argc, char** argv) {
-    auto parsed =
-        ParseArgs(argc, argv, 2, {"demo"},
-                  {"data", "listen", "log-level", "aktenzeichen-muster", "max-inhalt", "reserve",
-                   "tls-cert", "tls-key", "proxy-header", "proxy-von", "max-verbindungen",
-                   "header-timeout", "behoerdenkennung", "behoerde", "archiv"});
+    std::vector<std::string> options = ServeValueOptions();
+    options.push_back("config");
+    auto parsed = ParseArgs(argc, argv, 2, ServeFlags(), options);
     if (!parsed.ok()) return Fail(parsed.status().message());
+    if (Status s = MergeConfigFile(&*parsed); !s.ok()) return Fail(s.message());
     const Args& args = *parsed;
     log::Level level = log::Level::kInfo;
     if (args.Has("log-level") && !log::ParseLevel(args.Get("log-level"), &level)) {
@@ -333,6 +347,11 @@ int Serve(int argc, char** argv) {
     if (!search.ok()) return Fail(search.status().ToString());
     if (Status s = (*search)->Start(); !s.ok()) return Fail(s.ToString());
 
+    if (args.Has("access-log")) {
+        auto on = ParseBool(args.Get("access-log"));
+        if (!on) return Fail("--access-log takes true or false");
+        listen->access_log = *on;
+    }
     listen->tls_cert_file = args.Get("tls-cert");
     listen->tls_key_file = args.Get("tls-key");
     if (args.Has("max-verbindungen")) {
@@ -353,7 +372,11 @@ int Serve(int argc, char** argv) {
     }
     RestApi api(repo->get(), api_options, retention->get());
     api.SetSearch(search->get());
-    HttpServer server(*listen, [&api](Request& req) { return ServeWithWebUi(req, api); });
+    HttpServer server(
+        *listen, [&api](Request& req) { return ServeWithWebUi(req, api); },
+        [&api](const Request& req, const Response& res, double seconds) {
+            api.Observe(req, res, seconds);
+        });
     if (Status s = server.Start(); !s.ok()) return Fail(s.message());
     Log().Info("server started", "listen=" + listen->host + ":" + std::to_string(server.port()) +
                                      " data=" + log::Quote(args.Get("data")));

@@ -14,6 +14,7 @@
 #include "dms/folder_import.h"
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
+#include "interfaces/operations.h"
 #include "interfaces/problem.h"
 #include "interfaces/rest_support.h"
 #include "interfaces/retention_api.h"
@@ -55,10 +56,13 @@ Response Problem(const Status& s, const Request& req) {
     std::string detail = s.message();
     const bool internal = status >= 500 && status != 507;
     if (internal || s.reason() == "disk-full") {
-        Log().Error("request failed", "id=" + req.request_id + " path=" + log::Quote(req.path) +
-                                          " error=" + log::Quote(s.ToString()));
-        detail = s.reason() == "disk-full"
-                     ? "the server's storage is full; nothing was stored"
+        // The HTTP server adds the request id to every line of the request.
+        Log().Error("request failed",
+                    "path=" + log::Quote(req.path) + " error=" + log::Quote(s.ToString()));
+        detail = s.reason() == "disk-full" ? "the server's storage is full; nothing was stored"
+                 : s.reason() == "read-only"
+                     ? "the server's storage is read-only; nothing was "
+                       "stored, reads are still served"
                      : "the server could not complete the request; quote request id " +
                            req.request_id + " to the administrator";
     }
@@ -366,6 +370,7 @@ void RestApi::Add(std::string method, std::string pattern, Method fn, bool auth)
 
 void RestApi::AddRoutes() {
     Add("GET", "/healthz", &RestApi::Healthz, false);
+    Add("GET", "/readyz", &RestApi::Readyz, false);
     Add("GET", "/metrics", &RestApi::Metrics, false);
     Add("GET", "/api/v1/openapi.json", &RestApi::OpenApi, false);
 
@@ -444,8 +449,6 @@ Response RestApi::Handle(Request& req) {
         res = Problem(InternalError(std::string("unexpected exception: ") + e.what()), req);
         res.close_connection = true;
     }
-    std::lock_guard lock(metrics_mu_);
-    ++request_counts_[{req.method, res.status}];
     return res;
 }
 
@@ -537,6 +540,7 @@ Response RestApi::Dispatch(Request& req) {
         return res;
     }
 
+    req.route = match->pattern;
     Call call{req, match, std::move(params), {}};
     if (match->auth) {
         auto principal = Authenticate(req);
@@ -550,23 +554,22 @@ Response RestApi::Dispatch(Request& req) {
             return res;
         }
         call.principal = std::move(principal).value();
+        req.user = call.principal.name;
     }
     return (this->*(match->fn))(call);
 }
 
 Response RestApi::Healthz(Call&) { return JsonResponse(200, {{"status", "ok"}}); }
 
+Response RestApi::Readyz(Call&) {
+    auto [status, body] = Readiness(ObserveOperations(*repo_, search_));
+    return JsonResponse(status, body);
+}
+
 Response RestApi::Metrics(Call&) {
     std::string out;
-    out += "# HELP aktenwerk_http_requests_total HTTP requests answered, by method and status.\n";
-    out += "# TYPE aktenwerk_http_requests_total counter\n";
-    {
-        std::lock_guard lock(metrics_mu_);
-        for (const auto& [key, count] : request_counts_) {
-            out += "aktenwerk_http_requests_total{method=\"" + key.first + "\",status=\"" +
-                   std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
-        }
-    }
+    out += request_metrics_.Render();
+    out += OperationalMetrics(ObserveOperations(*repo_, search_), *repo_);
     auto stats = repo_->metadata().stats();
     out += "# HELP aktenwerk_commit_transactions_total Transactions committed.\n";
     out += "# TYPE aktenwerk_commit_transactions_total counter\n";

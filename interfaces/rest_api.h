@@ -15,6 +15,7 @@
 #include "dms/search_indexer.h"
 #include "interfaces/http_message.h"
 #include "interfaces/rate_limiter.h"
+#include "interfaces/request_metrics.h"
 
 namespace aktenwerk::retention {
 class Retention;
@@ -57,8 +58,13 @@ class RestApi {
     // without it the search answers 503. Call before the first request.
     void SetSearch(const dms::SearchIndexer* search) { search_ = search; }
 
-    // Answers one request. Never throws.
+    // Answers one request. Never throws. Sets req.route and req.user for the access log.
     Response Handle(Request& req);
+
+    // Counts an answered request in /metrics (the HTTP server's RequestObserver).
+    void Observe(const Request& req, const Response& res, double seconds) {
+        request_metrics_.Record(req.method, req.route, res.status, seconds);
+    }
 
     // The route table, for the OpenAPI check and the documentation.
     std::vector<RouteInfo> Routes() const;
@@ -79,6 +85,7 @@ class RestApi {
     Result<dms::Principal> Authenticate(const Request& req);
 
     Response Healthz(Call& c);
+    Response Readyz(Call& c);
     Response Metrics(Call& c);
     Response OpenApi(Call& c);
     Response GetAktenplan(Call& c);
@@ -131,8 +138,7 @@ class RestApi {
     std::vector<Route> routes_;
     std::chrono::steady_clock::time_point started_;
 
-    std::mutex metrics_mu_;
-    std::map<std::pair<std::string, int>, uint64_t> request_counts_;  // guarded by metrics_mu_
+    RequestMetrics request_metrics_;
     std::atomic<uint64_t> failed_logins_{0};
     std::atomic<uint64_t> throttled_{0};
     RateLimiter token_limiter_;

@@ -217,6 +217,12 @@ std::string SearchMetrics(const dms::SearchIndexer& search) {
            "Versions whose text could not be extracted, since start.", st.extraction_failures);
     metric("aktenwerk_index_batches_total", "counter", "Index batches committed, since start.",
            st.batches);
+    metric("aktenwerk_outbox_written_total", "counter",
+           "Position of the newest outbox entry (rate(): changes committed per second).",
+           st.outbox_head);
+    metric("aktenwerk_index_applied_total", "counter",
+           "Position of the newest outbox entry in the index (rate(): the index rate).",
+           st.applied_position);
     return out;
 }
 

@@ -258,6 +258,10 @@ Status BlobStore::Install(const std::string& tmp_path, const std::string& sha256
     if (::rename(tmp_path.c_str(), target.c_str()) != 0) {
         return ErrnoError("rename blob into place " + target, errno);
     }
+    if (::stat(target.c_str(), &st) == 0) {
+        blob_count_.fetch_add(1, std::memory_order_relaxed);
+        blob_bytes_.fetch_add(static_cast<uint64_t>(st.st_size), std::memory_order_relaxed);
+    }
     return SyncDirectory(fan_out);
 }
 
@@ -297,9 +301,15 @@ Result<bool> BlobStore::RemoveIfUnused(
     AKTENWERK_ASSIGN_OR_RETURN(bool referenced, is_referenced(sha256));
     if (referenced) return false;
     std::string path = PathFor(sha256);
+    struct stat st;
+    const bool sized = ::stat(path.c_str(), &st) == 0;
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return false;
         return ErrnoError("remove blob " + path, errno);
+    }
+    if (sized) {
+        blob_count_.fetch_sub(1, std::memory_order_relaxed);
+        blob_bytes_.fetch_sub(static_cast<uint64_t>(st.st_size), std::memory_order_relaxed);
     }
     AKTENWERK_RETURN_IF_ERROR(SyncDirectory(path.substr(0, path.rfind('/'))));
     return true;
@@ -332,6 +342,17 @@ Result<uint64_t> BlobStore::RemoveOrphans(
         return true;
     });
     AKTENWERK_RETURN_IF_ERROR(listed);
+    // The removals below subtract from the totals, so the totals are counted first.
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+    for (const auto& sha256 : candidates) {
+        struct stat st;
+        if (::stat(PathFor(sha256).c_str(), &st) != 0) continue;
+        ++count;
+        bytes += static_cast<uint64_t>(st.st_size);
+    }
+    blob_count_.store(count, std::memory_order_relaxed);
+    blob_bytes_.store(bytes, std::memory_order_relaxed);
     for (const auto& sha256 : candidates) {
         AKTENWERK_ASSIGN_OR_RETURN(bool gone, RemoveIfUnused(sha256, is_referenced));
         if (gone) {

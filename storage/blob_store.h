@@ -2,6 +2,7 @@
 // streaming through a temporary file, shared by every version with the same content.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -143,6 +144,12 @@ class BlobStore {
     // True when `text` is 64 lower-case hex digits.
     static bool IsValidHash(std::string_view text);
 
+    // The stored blobs and their bytes, for metrics: counted by RemoveOrphans (which walks
+    // the store at start-up) and kept up to date by installs and removals. 0 before
+    // RemoveOrphans ran. Thread-safe.
+    uint64_t blob_count() const { return blob_count_.load(std::memory_order_relaxed); }
+    uint64_t blob_bytes() const { return blob_bytes_.load(std::memory_order_relaxed); }
+
   private:
     friend class BlobWriter;
     friend class BlobPin;
@@ -158,6 +165,8 @@ class BlobStore {
     SpaceReserve reserve_;
     std::mutex mu_;
     std::map<std::string, int> pins_;  // guarded by mu_
+    std::atomic<uint64_t> blob_count_{0};
+    std::atomic<uint64_t> blob_bytes_{0};
 };
 
 // Fsyncs a directory so that a rename or create inside it is durable.

@@ -14,6 +14,14 @@ namespace aktenwerk::storage {
 // Bytes that an unprivileged process may still write on the file system holding `path`.
 Result<uint64_t> FreeBytes(const std::string& path);
 
+// The file system holding `path`, for health checks and metrics.
+struct FileSystemState {
+    uint64_t free_bytes = 0;   // as FreeBytes
+    uint64_t total_bytes = 0;  // size of the file system
+    bool read_only = false;    // mounted read-only
+};
+Result<FileSystemState> FileSystemStateOf(const std::string& path);
+
 // Thread-safe; immutable after construction.
 class SpaceReserve {
   public:

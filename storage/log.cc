@@ -14,6 +14,8 @@ namespace aktenwerk::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+// The fields of this thread's ScopedFields, each with a leading space.
+thread_local std::string t_context;
 std::once_flag g_init_once;
 
 Poco::Message::Priority ToPoco(Level level) {
@@ -74,8 +76,17 @@ void Logger::Write(Level level, std::string_view event, std::string_view fields)
         text += ' ';
         text += fields;
     }
+    text += t_context;
     Poco::Logger::get(module_).log(Poco::Message(module_, text, ToPoco(level)));
 }
+
+ScopedFields::ScopedFields(std::string fields) : previous_size_(t_context.size()) {
+    if (fields.empty()) return;
+    t_context += ' ';
+    t_context += fields;
+}
+
+ScopedFields::~ScopedFields() { t_context.resize(previous_size_); }
 
 std::string Quote(std::string_view value) {
     bool plain = !value.empty();

@@ -43,6 +43,22 @@ class Logger {
     std::string module_;
 };
 
+// Adds `fields` ("key=value ...") to every line that this thread writes while the object
+// lives, after the line's own fields: the HTTP server sets "request_id=..." for the time of
+// a request, so that every line about the request names it, whichever module writes it.
+// Scopes nest; the inner one's fields follow the outer one's. Not copyable; must be
+// destroyed on the thread that made it.
+class ScopedFields {
+  public:
+    explicit ScopedFields(std::string fields);
+    ~ScopedFields();
+    ScopedFields(const ScopedFields&) = delete;
+    ScopedFields& operator=(const ScopedFields&) = delete;
+
+  private:
+    size_t previous_size_;
+};
+
 // Formats a value for a key=value field: quoted with escapes when it holds spaces, quotes,
 // '=' or control characters, so that one event stays one parseable line.
 std::string Quote(std::string_view value);

@@ -11,6 +11,9 @@
 // load. Callers return only after a flush that began after their batch was written.
 #include "storage/metadata_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 
@@ -27,6 +30,47 @@ namespace {
 const log::Logger& Log() {
     static const log::Logger logger("storage");
     return logger;
+}
+
+// Read locks this thread holds on any store: a thread that holds one must not wait for a
+// recovery's exclusive lock (a scan's callback may commit).
+thread_local int t_read_locks = 0;
+
+// A shared lock on a store's db_mu_, counted in t_read_locks.
+class ReadLock {
+  public:
+    explicit ReadLock(std::shared_timed_mutex& mu) : lock_(mu) { ++t_read_locks; }
+    ~ReadLock() { --t_read_locks; }
+    ReadLock(const ReadLock&) = delete;
+    ReadLock& operator=(const ReadLock&) = delete;
+
+  private:
+    std::shared_lock<std::shared_timed_mutex> lock_;
+};
+
+Status Reopening() {
+    return Status(StatusCode::kUnavailable,
+                  "the metadata store is being reopened after a write failure", "recovering");
+}
+
+// Whether the file system of `dir` takes writes again: a probe file is written, synced and
+// removed. Enough room for LevelDB to replay its log into a table is not guaranteed by this,
+// only likely; a failed reopen is retried.
+Status ProbeWritable(const std::string& dir) {
+    const std::string path = dir + "/RECOVERY-PROBE";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoError("create " + path, errno);
+    std::string block(64 * 1024, '\0');
+    const bool written =
+        ::write(fd, block.data(), block.size()) == static_cast<ssize_t>(block.size());
+    const int err = errno;
+    const bool synced = written && ::fsync(fd) == 0;
+    const int sync_err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    if (!written) return ErrnoError("write " + path, err == 0 ? ENOSPC : err);
+    if (!synced) return ErrnoError("sync " + path, sync_err);
+    return Status::Ok();
 }
 
 }  // namespace
@@ -151,13 +195,12 @@ struct MetadataStore::Writer {
     std::condition_variable cv;
 };
 
-Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& dir,
-                                                           const MetadataStoreOptions& options) {
-    std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+Result<std::unique_ptr<leveldb::DB>> MetadataStore::OpenDb(const std::string& dir,
+                                                           leveldb::Cache* cache) {
     leveldb::Options db_options;
     db_options.create_if_missing = true;
     db_options.paranoid_checks = true;
-    db_options.block_cache = cache.get();
+    db_options.block_cache = cache;
     // The filter policy is owned by the process; LevelDB keeps a raw pointer to it.
     static const leveldb::FilterPolicy* filter = leveldb::NewBloomFilterPolicy(10);
     db_options.filter_policy = filter;
@@ -166,7 +209,13 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& di
     leveldb::DB* raw = nullptr;
     leveldb::Status s = leveldb::DB::Open(db_options, dir, &raw);
     if (!s.ok()) return FromLevelDb(s, "open metadata store " + dir);
-    std::unique_ptr<leveldb::DB> db(raw);
+    return std::unique_ptr<leveldb::DB>(raw);
+}
+
+Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& dir,
+                                                           const MetadataStoreOptions& options) {
+    std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+    AKTENWERK_ASSIGN_OR_RETURN(auto db, OpenDb(dir, cache.get()));
     AKTENWERK_ASSIGN_OR_RETURN(auto flusher, FsFlusher::Open(dir, options.sync));
     return std::unique_ptr<MetadataStore>(
         new MetadataStore(std::move(db), std::move(cache), options, std::move(flusher), dir));
@@ -179,7 +228,8 @@ MetadataStore::MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<le
       db_(std::move(db)),
       options_(options),
       flusher_(std::move(flusher)),
-      reserve_(std::move(dir), options.reserve_bytes) {}
+      reserve_(dir, options.reserve_bytes),
+      dir_(std::move(dir)) {}
 
 MetadataStore::~MetadataStore() {
     // The DB must close before the cache it points to is freed.
@@ -187,6 +237,8 @@ MetadataStore::~MetadataStore() {
 }
 
 Result<std::optional<std::string>> MetadataStore::Get(const std::string& key) const {
+    ReadLock lock(db_mu_);
+    if (!db_) return Reopening();
     std::string value;
     leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
@@ -197,6 +249,8 @@ Result<std::optional<std::string>> MetadataStore::Get(const std::string& key) co
 Status MetadataStore::Scan(
     std::string_view prefix, std::string_view start_after, size_t limit,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    ReadLock lock(db_mu_);
+    if (!db_) return Reopening();
     leveldb::ReadOptions read_options;
     read_options.fill_cache = false;
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options));
@@ -216,6 +270,8 @@ Status MetadataStore::Scan(
 Status MetadataStore::ScanReverse(
     std::string_view prefix, size_t limit,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    ReadLock lock(db_mu_);
+    if (!db_) return Reopening();
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
     std::string end = PrefixEnd(prefix);
     if (end.empty()) {
@@ -244,7 +300,11 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
     self.fn = &fn;
 
     std::unique_lock lock(mu_);
-    if (!write_failure_.ok()) return write_failure_;
+    // Refused at once, unless an attempt to recover is due; the leader makes it.
+    const auto now = std::chrono::steady_clock::now();
+    if (!write_failure_.ok() && now - last_recovery_attempt_ < std::chrono::seconds(1)) {
+        return write_failure_;
+    }
     queue_.push_back(&self);
     while (!self.done && queue_.front() != &self) self.cv.wait(lock);
     if (!self.done) {
@@ -256,10 +316,12 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
             if (group.size() >= options_.max_group_size) break;
         }
         // Writers queued before a failure must not append behind it either.
-        const Status blocked = write_failure_;
+        Status blocked = write_failure_;
         lock.unlock();
+        if (!blocked.ok() && TryRecover()) blocked = Status::Ok();
         Status written = blocked;
         if (blocked.ok()) {
+            ReadLock db_lock(db_mu_);
             written = RunGroup(group);
         } else {
             for (Writer* w : group) w->result = blocked;
@@ -279,11 +341,22 @@ Status MetadataStore::Commit(const TxnFn& fn, Room room) {
         if (!queue_.empty()) queue_.front()->cv.notify_one();
     }
     if (!self.result.ok() || !self.wrote) return self.result;
+    std::shared_ptr<FsFlusher> flusher = flusher_;
     lock.unlock();
 
     // Every writer of the group takes its own ticket; the flusher serves them with one flush.
-    Status durable = flusher_->WaitDurable();
-    if (!durable.ok()) return durable.WithContext("flush metadata");
+    Status durable = flusher->WaitDurable();
+    if (!durable.ok()) {
+        // The flusher stays failed (the kernel may have dropped the pages); commits stop
+        // until a recovery replaces it along with LevelDB's log.
+        lock.lock();
+        if (write_failure_.ok() && flusher == flusher_) {
+            write_failure_ = durable.WithContext("flush metadata");
+            Log().Error("flush failed, commits refused until the store recovers",
+                        "error=" + log::Quote(durable.ToString()));
+        }
+        return durable.WithContext("flush metadata");
+    }
     for (auto& f : self.on_commit) f();
     return Status::Ok();
 }
@@ -314,7 +387,7 @@ Status MetadataStore::RunGroup(const std::vector<Writer*>& group) {
     // Not synced here: the flusher thread makes this batch durable together with others.
     Status written = FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "commit batch");
     if (!written.ok()) {
-        Log().Error("commit failed, commits refused until restart",
+        Log().Error("commit failed, commits refused until the store recovers",
                     "transactions=" + std::to_string(applied.size()) +
                         " error=" + log::Quote(written.ToString()));
         for (Writer* w : applied) w->result = written;
@@ -327,6 +400,62 @@ size_t MetadataStore::queued() const {
     return queue_.size();
 }
 
+bool MetadataStore::TryRecover() {
+    {
+        std::lock_guard lock(mu_);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_recovery_attempt_ < std::chrono::seconds(1)) return false;
+        last_recovery_attempt_ = now;
+    }
+    // A thread inside a scan must not wait for the exclusive lock (it would wait for itself).
+    if (t_read_locks > 0) return false;
+    // Ordinary commits still meet the reserve check in Commit; the probe asks only whether
+    // the file system takes writes at all.
+    Status probe = ProbeWritable(dir_);
+    if (!probe.ok()) {
+        Log().Debug("store not yet writable", "error=" + log::Quote(probe.ToString()));
+        return false;
+    }
+
+    std::unique_lock db_lock(db_mu_, std::defer_lock);
+    if (!db_lock.try_lock_for(std::chrono::seconds(2))) return false;
+    // Closing first: LevelDB's lock file allows one open instance per process. The new
+    // instance replays the old log, whose end may be a torn record, and writes a new one.
+    db_.reset();
+    auto db = OpenDb(dir_, cache_.get());
+    if (!db.ok()) {
+        Log().Error("metadata store reopen failed, reads refused until it succeeds",
+                    "error=" + log::Quote(db.status().ToString()));
+        return false;
+    }
+    db_ = std::move(db).value();
+    db_lock.unlock();
+    auto flusher = FsFlusher::Open(dir_, options_.sync);
+    if (!flusher.ok()) {
+        Log().Error("metadata store flusher failed to open",
+                    "error=" + log::Quote(flusher.status().ToString()));
+        return false;
+    }
+
+    std::lock_guard lock(mu_);
+    Log().Info("metadata store recovered, commits accepted again",
+               "after=" + log::Quote(write_failure_.ToString()));
+    flusher_ = std::move(flusher).value();
+    write_failure_ = Status::Ok();
+    ++recoveries_;
+    return true;
+}
+
+Status MetadataStore::write_failure() const {
+    std::lock_guard lock(mu_);
+    return write_failure_;
+}
+
+uint64_t MetadataStore::recoveries() const {
+    std::lock_guard lock(mu_);
+    return recoveries_;
+}
+
 CommitStats MetadataStore::stats() const {
     std::lock_guard lock(mu_);
     CommitStats out = stats_;
@@ -337,7 +466,8 @@ CommitStats MetadataStore::stats() const {
 uint64_t MetadataStore::ApproximateSize() const {
     leveldb::Range all("", "\xff\xff\xff\xff");
     uint64_t size = 0;
-    db_->GetApproximateSizes(&all, 1, &size);
+    ReadLock lock(db_mu_);
+    if (db_) db_->GetApproximateSizes(&all, 1, &size);
     return size;
 }
 

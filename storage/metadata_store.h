@@ -2,6 +2,7 @@
 // groups (one synced LevelDB batch for many concurrent writers).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,8 +145,20 @@ class MetadataStore {
     // With Room::kNeedsRoom the commit is refused (kResourceExhausted, "disk-full") before
     // `fn` runs when the free space has fallen to the reserve. After a failed batch write or
     // flush every later commit fails with that error until the store is reopened, since the
-    // log may end in a torn record that further appends would bury.
+    // log may end in a torn record that further appends would bury, until the store has
+    // recovered by itself: a later Commit (at most one attempt a second) checks that the
+    // file system takes writes again (room and not read-only, by writing and syncing a probe
+    // file), then closes LevelDB and opens it again, which replays the log up to its last
+    // whole record and starts a new one. Reads wait during the reopen (a few milliseconds);
+    // if the reopen fails they fail with kUnavailable until an attempt succeeds.
     Status Commit(const TxnFn& fn, Room room = Room::kNeedsRoom);
+
+    // Ok while commits are accepted; otherwise the write failure that stopped them (until
+    // recovery, see Commit).
+    Status write_failure() const;
+
+    // Times the store was reopened after a write failure.
+    uint64_t recoveries() const;
 
     CommitStats stats() const;
 
@@ -160,20 +174,33 @@ class MetadataStore {
     MetadataStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
                   const MetadataStoreOptions& options, std::unique_ptr<FsFlusher> flusher,
                   std::string dir);
+    static Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir,
+                                                       leveldb::Cache* cache);
+    // The leader's attempt to end a write failure; true when commits may go on. Called with
+    // mu_ unlocked by the leader of the queue, so no batch is written meanwhile.
+    bool TryRecover();
     // Runs the transactions of `group` and writes their batch. Returns the write error, if
     // the batch could not be written.
     Status RunGroup(const std::vector<Writer*>& group);
 
     std::unique_ptr<leveldb::Cache> cache_;
-    std::unique_ptr<leveldb::DB> db_;
+    // Readers and the writing leader hold db_mu_ shared; only a recovery replaces db_ (null
+    // while a reopen failed). Timed, so that a recovery never waits on a reader that waits
+    // for it.
+    mutable std::shared_timed_mutex db_mu_;
+    std::unique_ptr<leveldb::DB> db_;  // guarded by db_mu_
     MetadataStoreOptions options_;
-    std::unique_ptr<FsFlusher> flusher_;
+    // Shared with the writers still waiting on the flusher that a recovery replaced.
+    std::shared_ptr<FsFlusher> flusher_;  // guarded by mu_
     SpaceReserve reserve_;
+    std::string dir_;
 
     mutable std::mutex mu_;
     std::deque<Writer*> queue_;  // guarded by mu_; the front is the leader
     CommitStats stats_;          // guarded by mu_
     Status write_failure_;       // guarded by mu_; once a batch write failed, commits fail
+    std::chrono::steady_clock::time_point last_recovery_attempt_;  // guarded by mu_
+    uint64_t recoveries_ = 0;                                      // guarded by mu_
 };
 
 // Maps a LevelDB status to ours, with `context` in front.

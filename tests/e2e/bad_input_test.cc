@@ -118,14 +118,22 @@ class BadInputTest : public E2eTest {
         }
     }
 
-    // Requests answered so far with `status`, from the server's /metrics.
+    // Requests answered so far with `status`, from the server's /metrics (summed over the
+    // routes).
     int RequestCount(const std::string& method, int status) {
         auto res = api().Get("/metrics");
         EXPECT_EQ(res.status, 200) << res.Describe();
-        const std::string key = "aktenwerk_http_requests_total{method=\"" + method +
-                                "\",status=\"" + std::to_string(status) + "\"} ";
-        size_t at = res.body.find(key);
-        return at == std::string::npos ? 0 : std::stoi(res.body.substr(at + key.size()));
+        const std::string head = "aktenwerk_http_requests_total{method=\"" + method + "\",";
+        const std::string tail = ",status=\"" + std::to_string(status) + "\"} ";
+        int count = 0;
+        for (size_t at = res.body.find(head); at != std::string::npos;
+             at = res.body.find(head, at + 1)) {
+            const size_t end = res.body.find('\n', at);
+            const std::string line = res.body.substr(at, end - at);
+            const size_t value = line.find(tail);
+            if (value != std::string::npos) count += std::stoi(line.substr(value + tail.size()));
+        }
+        return count;
     }
 
     // Nothing half-stored: no temporary file, and every blob file is some version's content.

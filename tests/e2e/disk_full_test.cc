@@ -1,7 +1,11 @@
 // A full disk: the server runs on a small tmpfs, uploads until the disk is full, answers
-// 507 disk-full, and keeps everything it stored before readable and intact.
+// 507 disk-full, and keeps everything it stored before readable and intact. A read-only
+// disk: uploads fail with a clear 503, reads go on, and writes work again once the file
+// system is writable, without a restart.
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/e2e_fixture.h"
@@ -33,6 +37,7 @@ class DiskFullTest : public E2eTest {
     // The server goes first (it keeps files open on the tmpfs), then the mount.
     void TearDown() override {
         E2eTest::TearDown();
+        if (!inner_mount_.empty()) RunCommand({"umount", "-l", inner_mount_});
         if (!mount_point_.empty()) {
             auto res = RunCommand({"umount", mount_point_});
             if (res.exit_code != 0) RunCommand({"umount", "-l", mount_point_});
@@ -52,8 +57,66 @@ class DiskFullTest : public E2eTest {
         return true;
     }
 
+    // Mounts a tmpfs of its own at `dir` (inside the first one); false when not allowed.
+    bool MountInner(const std::string& dir, std::string* why) {
+        fs::create_directories(dir);
+        auto res = RunCommand({"mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir});
+        if (res.exit_code != 0) {
+            *why = res.output;
+            return false;
+        }
+        inner_mount_ = dir;
+        return true;
+    }
+
     std::string mount_point_;
+    std::string inner_mount_;
 };
+
+// Linux refuses `mount -o remount,ro` while a process holds a file on it open for writing
+// ("mount point is busy"), and LevelDB holds its log open for as long as the server runs; a
+// data directory turns read-only under a running server only when the kernel forces it
+// after I/O errors, which no test can undo. The blob store holds no file open between
+// uploads, so the test gives it a file system of its own and turns that read-only.
+TEST_F(DiskFullTest, ReadOnlyBlobStoreRefusesUploadsKeepsReadingAndRecoversWithoutRestart) {
+    std::string why;
+    if (!MountTmpfs("8m", &why)) GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << why;
+    const std::string data = mount_point_ + "/data";
+    ASSERT_TRUE(MountInner(data + "/blobs", &why)) << why;
+    ASSERT_TRUE(StartServer({"--reserve", "256K"}, data));
+    Ablage a = CreateAblage();
+    const std::string before = Filler(1, 10000);
+    const std::string stored = UploadDokument(a.vorgang_id, "Vorher.bin", before);
+    ASSERT_FALSE(stored.empty());
+
+    auto ro = RunCommand({"mount", "-o", "remount,ro", inner_mount_});
+    ASSERT_EQ(ro.exit_code, 0) << ro.output;
+    auto refused = UploadRaw(a.vorgang_id, "Waehrenddessen.bin", Filler(2, 10000));
+    EXPECT_EQ(refused.status, 503) << refused.Describe();
+    EXPECT_EQ(refused.ProblemType(), Problem("read-only")) << refused.Describe();
+    EXPECT_NE(refused.Json().value("detail", "").find("read-only"), std::string::npos);
+    EXPECT_FALSE(refused.Json().value("request_id", "").empty());
+
+    // Reads go on, and so do changes that need no blob.
+    auto read = Download(stored);
+    ASSERT_EQ(read.status, 200) << read.Describe();
+    EXPECT_EQ(Sha256Hex(read.body), Sha256Hex(before));
+    EXPECT_EQ(CreateVorgang(a.akte_id, "Ohne Inhalt").value("betreff", ""), "Ohne Inhalt");
+    auto ready = api().Get("/readyz");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.Json().value("status", ""), "degraded") << ready.body;
+    EXPECT_EQ(ready.Json()["disk"].value("state", ""), "read-only") << ready.body;
+    EXPECT_EQ(Metric("aktenwerk_disk_read_only"), 1u);
+
+    auto rw = RunCommand({"mount", "-o", "remount,rw", inner_mount_});
+    ASSERT_EQ(rw.exit_code, 0) << rw.output;
+    EXPECT_FALSE(UploadDokument(a.vorgang_id, "Nachher.bin", Filler(3, 10000)).empty());
+    EXPECT_EQ(api().Get("/readyz").Json().value("status", ""), "ready");
+    EXPECT_EQ(Metric("aktenwerk_disk_read_only"), 0u);
+    EXPECT_TRUE(TmpFilesOnDisk().empty());
+    EXPECT_EQ(BlobFilesOnDisk(), ReferencedHashes());
+    EXPECT_EQ(server().Stop(), 0) << server().log_text();
+}
 
 TEST_F(DiskFullTest, FullDiskAnswers507AndKeepsWhatWasStored) {
     std::string why;
@@ -165,8 +228,10 @@ TEST_F(SmallDocumentsDiskFullTest, StoredDocumentsStayReadableOnTheFullDisk) {
 
 // Without a reserve the metadata store itself meets the full disk in the middle of a write.
 // It must then stop writing (a torn record at the end of its log is harmless, one buried
-// under later records is corruption), keep serving reads, and start again intact.
-TEST_F(SmallDocumentsDiskFullTest, WithoutReserveTheStoreStopsWritingAndStartsAgainIntact) {
+// under later records is corruption), keep serving reads, take writes again by itself once
+// there is room (it reopens LevelDB, which LevelDB's sticky write error needs), and start
+// again intact.
+TEST_F(SmallDocumentsDiskFullTest, WithoutReserveTheStoreStopsWritingAndRecoversByItself) {
     FillTheDisk("0");
     if (IsSkipped() || HasFatalFailure()) return;
     // The last upload may have failed in its blob; changes without content reach the log.
@@ -177,15 +242,40 @@ TEST_F(SmallDocumentsDiskFullTest, WithoutReserveTheStoreStopsWritingAndStartsAg
         if (last.status != 201) break;
     }
     ASSERT_EQ(last.status, 507) << last.Describe();
-    ASSERT_NE(server().log_text().find("commits refused until restart"), std::string::npos)
+    ASSERT_NE(server().log_text().find("commits refused until the store recovers"),
+              std::string::npos)
         << server().log_text();
     ExpectAllReadableAndIntact();
-    EXPECT_EQ(server().Stop(), 0) << server().log_text();
+    auto ready = api().Get("/readyz").Json();
+    EXPECT_EQ(ready.value("status", ""), "degraded") << ready.dump();
+    EXPECT_EQ(ready["storage"].value("state", ""), "write-failed") << ready.dump();
+    EXPECT_EQ(Metric("aktenwerk_storage_writable"), 0u);
+
+    // Room again: within a few attempts (the store tries once a second) writes work again.
     ASSERT_EQ(RunCommand({"mount", "-o", "remount,size=8m", mount_point_}).exit_code, 0);
+    HttpResponse again;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        again =
+            api().PostJson("/api/v1/vorgaenge", {{"parent_id", akte_id_}, {"betreff", "Wieder"}});
+        if (again.status == 201) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(again.status, 201) << again.Describe() << server().log_text();
+    const std::string recovered_id = again.Json().value("id", "");
+    EXPECT_EQ(Metric("aktenwerk_storage_writable"), 1u);
+    EXPECT_EQ(Metric("aktenwerk_storage_recoveries_total"), 1u);
+    EXPECT_EQ(api().Get("/readyz").Json().value("status", ""), "ready");
+    ExpectAllReadableAndIntact();
+    ExpectAuditChainIntact();
+
+    // What was written after the recovery is as durable as the rest.
+    EXPECT_EQ(server().Stop(), 0) << server().log_text();
     ASSERT_TRUE(server().Start());
     ReconnectApi();
     ExpectAllReadableAndIntact();
+    EXPECT_EQ(api().Get("/api/v1/vorgaenge/" + recovered_id).status, 200);
     EXPECT_EQ(BlobFilesOnDisk(), ReferencedHashes());
+    ExpectAuditChainIntact();
 }
 
 // Nothing is corrupted: clients keep reading on the full disk (their audit entries go into
