@@ -14,6 +14,7 @@
 #include "dms/folder_import.h"
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
+#include "interfaces/ops_api.h"
 #include "interfaces/problem.h"
 #include "interfaces/rest_support.h"
 #include "interfaces/retention_api.h"
@@ -417,6 +418,7 @@ void RestApi::AddRoutes() {
     Add("POST", "/api/v1/tokens", &RestApi::CreateToken);
     Add("GET", "/api/v1/tokens", &RestApi::ListTokens);
     Add("DELETE", "/api/v1/tokens/{id}", &RestApi::RevokeToken);
+    Add("POST", "/api/v1/sicherungen", &RestApi::Sicherung);
 
     if (retention_api_) {
         for (const auto& route : retention_api_->Routes()) {
@@ -424,6 +426,8 @@ void RestApi::AddRoutes() {
         }
     }
 }
+
+Response RestApi::Sicherung(Call& c) { return BackupResponse(*repo_, c.req, c.principal); }
 
 Response RestApi::RetentionRoute(Call& c) {
     return retention_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);
