@@ -252,7 +252,19 @@ TEST_F(CrashAussonderungTest, KillDuringDestructionLeavesEveryAkteWholeOrDestroy
             client->Post("/api/v1/aussonderungen/" + run_id + "/vernichten", "",
                          "application/json");
         });
-        std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int>(rng() % 20'000)));
+        // The kill comes once a randomly chosen Akte not yet destroyed is gone (polled over
+        // HTTP, bounded): a point inside the run whatever this machine's speed.
+        std::vector<std::string> left;
+        for (size_t i = 0; i < appraisal.size(); i += 2) {
+            if (facts.stubs.count(appraisal[i].first) == 0) left.push_back(appraisal[i].first);
+        }
+        if (!left.empty()) {
+            const std::string watched = left[rng() % left.size()];
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (std::chrono::steady_clock::now() < deadline &&
+                   api().Get("/api/v1/akten/" + watched).status == 200) {
+            }
+        }
         server().Kill();
         destroyer.join();
 
