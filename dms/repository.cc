@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "dms/audit.h"
+#include "dms/format_upgrade.h"
 #include "dms/holds.h"
 #include "dms/keys.h"
 #include "dms/media_type.h"
@@ -328,10 +329,17 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& data_dir
                     ", this binary understands up to " + std::to_string(kDataFormatVersion),
                 "format-too-new");
         }
+        if (version < kDataFormatVersion) {
+            AKTENWERK_RETURN_IF_ERROR(UpgradeDataFormat(*metadata, *blobs, data_dir, version,
+                                                        kDataFormatVersion, FormatUpgradeSteps(),
+                                                        *clock)
+                                          .status());
+        }
     } else {
         AKTENWERK_RETURN_IF_ERROR(metadata->Commit([](storage::Txn& txn) {
             txn.Put(std::string(keys::kFormat),
                     storage::EncodeValue({{"version", kDataFormatVersion}}));
+            txn.Put(std::string(kInstanzKey), storage::EncodeValue({{"id", NewUuid()}}));
             return Status::Ok();
         }));
     }

@@ -29,8 +29,9 @@
 
 namespace aktenwerk::dms {
 
-// The data format this binary writes. A data directory of a newer format is refused.
-inline constexpr int kDataFormatVersion = 1;
+// The data format this binary writes. A data directory of a newer format is refused; an older
+// one is upgraded on open (format_upgrade.h). 2: the instance id (m/instanz).
+inline constexpr int kDataFormatVersion = 2;
 
 struct RepositoryOptions {
     std::string aktenzeichen_pattern = std::string(AktenzeichenPattern::kDefault);
@@ -90,8 +91,9 @@ struct ChildPage {
 class Repository {
   public:
     // Opens (or creates) a data directory: DIR/meta (LevelDB), DIR/blobs. Refuses a directory
-    // written by a newer format (kFailedPrecondition, reason "format-too-new") and removes
-    // blobs left without metadata by a crash.
+    // written by a newer format (kFailedPrecondition, reason "format-too-new"), upgrades one
+    // of an older format after backing it up (see format_upgrade.h), and removes blobs left
+    // without metadata by a crash.
     static Result<std::unique_ptr<Repository>> Open(const std::string& data_dir,
                                                     const RepositoryOptions& options,
                                                     const Clock* clock);
@@ -190,6 +192,8 @@ class Repository {
     // changes' transactions (see lifecycle_hook.h); nullptr removes it. Call before the
     // repository is used by other threads; `hook` must outlive the repository's use of it.
     void SetLifecycleHook(LifecycleHook* hook) { hook_ = hook; }
+    // The registered hook, or nullptr; for the removal core run outside this class (restore).
+    LifecycleHook* lifecycle_hook() const { return hook_; }
 
     // The audit entries of one object, oldest first. Who read it, who was refused and who
     // holds which roles there is the business of those who administer the unit (reading

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -16,16 +17,20 @@
 
 #include <openssl/rand.h>
 
+#include "dms/backup.h"
 #include "dms/folder_import.h"
 #include "dms/repository.h"
 #include "dms/search_indexer.h"
+#include "interfaces/backup_client.h"
 #include "interfaces/demo.h"
 #include "interfaces/http_server.h"
 #include "interfaces/rest_api.h"
 #include "interfaces/web_ui.h"
 #include "interfaces/serve_config.h"
 #include "retention/retention.h"
+#include "storage/backup_folder.h"
 #include "storage/log.h"
+#include "storage/metadata_store.h"
 
 namespace aktenwerk::interfaces {
 namespace {
@@ -66,6 +71,23 @@ usage:
   aktenwerk reindex --data DIR
       Rebuilds the full-text index (DIR/index) from storage: every version's text is
       extracted again and scans are OCRed. Runs on a stopped server's data directory.
+
+  aktenwerk backup --to DIR (--url http://HOST:PORT [--benutzer NAME] | --data DATA)
+      Writes a consistent snapshot into the backup folder DIR (created when missing or
+      empty): from a running server with --url, as an administrator (password from
+      AKTENWERK_PASSWORD or standard input; default user admin), or from a stopped
+      server's data directory with --data. Blobs already in DIR are not copied again.
+  aktenwerk backup check --from DIR [--snapshot NAME] [--alle]
+      Checks a snapshot (default the newest; --alle: every one): manifest, hashes,
+      every blob present and intact.
+  aktenwerk backup register --data DATA [--out FILE]
+      Writes the destruction register (every removal in the audit trail) of a stopped
+      server's data directory, for restore --destroyed-from.
+  aktenwerk restore --from DIR --data NEWDIR [--snapshot NAME] [--destroyed-from PATH]
+      Restores a snapshot (default the newest) into a new or empty data directory and
+      rebuilds its search index. Removals that the folder's later snapshots record, or
+      the register at PATH (the old data directory or a file of backup register), are
+      repeated, so that nothing destroyed after the backup comes back; they are listed.
 
   aktenwerk user add --data DIR --name NAME [--admin] [--gruppen G1,G2]
       Creates a user; the password is read from AKTENWERK_PASSWORD or standard input.
@@ -442,6 +464,133 @@ int Reindex(int argc, char** argv) {
     return 0;
 }
 
+void PrintBackup(const dms::BackupResult& r) {
+    const auto& c = r.counts;
+    std::cout << "backup snapshot=" << r.snapshot.name << " records=" << c.stream.records
+              << " blobs=" << c.stream.blobs << " blob_bytes=" << c.stream.blob_bytes
+              << " copied=" << c.blobs_copied << " copied_bytes=" << c.blob_bytes_copied
+              << " folder=" << log::Quote(r.snapshot.dir) << "\n";
+}
+
+int Backup(int argc, char** argv) {
+    auto parsed = ParseArgs(argc, argv, 2, {}, {"to", "url", "data", "benutzer", "reserve"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
+    log::Init(log::Level::kWarning);
+    if (!args.Has("to") || args.Get("to").empty()) return Fail("--to DIR is required");
+    if (args.Has("url") == args.Has("data")) return Fail("give either --url or --data");
+    if (args.Has("url")) {
+        BackupClientOptions options;
+        options.url = args.Get("url");
+        options.user = args.Get("benutzer", "admin");
+        options.password = ReadSecret("AKTENWERK_PASSWORD");
+        auto result = BackupFromServer(options, args.Get("to"));
+        if (!result.ok()) return Fail("backup: " + result.status().ToString());
+        PrintBackup(*result);
+        return 0;
+    }
+    dms::SystemClock clock;
+    auto repo = OpenRepository(args, &clock);
+    if (!repo.ok()) return Fail(repo.status().ToString());
+    auto result = dms::BackupRepository(**repo, args.Get("to"));
+    if (!result.ok()) return Fail("backup: " + result.status().ToString());
+    PrintBackup(*result);
+    return 0;
+}
+
+int BackupCheck(int argc, char** argv) {
+    auto parsed = ParseArgs(argc, argv, 3, {"alle"}, {"from", "snapshot"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
+    auto folder = storage::BackupFolder::Open(args.Get("from"));
+    if (!folder.ok()) return Fail(folder.status().ToString());
+    std::vector<storage::BackupSnapshot> snapshots;
+    std::vector<std::string> refused;
+    if (args.Has("alle")) {
+        auto all = folder->List(&refused);
+        if (!all.ok()) return Fail(all.status().ToString());
+        snapshots = std::move(*all);
+    } else {
+        auto one = folder->Find(args.Get("snapshot"));
+        if (!one.ok()) return Fail(one.status().ToString());
+        snapshots.push_back(std::move(*one));
+    }
+    int failed = static_cast<int>(refused.size());
+    for (const auto& r : refused) std::cout << "damaged " << r << "\n";
+    for (const auto& snapshot : snapshots) {
+        Status s = folder->Check(snapshot, /*rehash=*/true);
+        std::cout << (s.ok() ? "ok " : "damaged ") << snapshot.name
+                  << (s.ok() ? "" : ": " + s.message()) << "\n";
+        if (!s.ok()) ++failed;
+    }
+    return failed == 0 ? 0 : 2;
+}
+
+// Writes the destruction register of a stopped server's data directory, for a later
+// `restore --destroyed-from`.
+int BackupRegister(int argc, char** argv) {
+    auto parsed = ParseArgs(argc, argv, 3, {}, {"data", "out"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
+    if (!args.Has("data")) return Fail("--data DIR is required");
+    storage::MetadataStoreOptions store_options;
+    store_options.reserve_bytes = 0;
+    auto meta = storage::MetadataStore::Open(args.Get("data") + "/meta", store_options);
+    if (!meta.ok()) return Fail(meta.status().ToString());
+    auto reg = dms::ExportRegister(**meta);
+    if (!reg.ok()) return Fail(reg.status().ToString());
+    const std::string text = reg->dump(2) + "\n";
+    if (!args.Has("out")) {
+        std::cout << text;
+        return 0;
+    }
+    std::ofstream out(args.Get("out"), std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return Fail("cannot write " + args.Get("out"));
+    std::cout << "register removals=" << (*reg)["entfernungen"].size() << "\n";
+    return 0;
+}
+
+int Restore(int argc, char** argv) {
+    auto parsed = ParseArgs(argc, argv, 2, {}, {"from", "data", "snapshot", "destroyed-from"});
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    const Args& args = *parsed;
+    log::Init(log::Level::kWarning);
+    if (!args.Has("from") || !args.Has("data")) return Fail("--from and --data are required");
+    dms::SystemClock clock;
+    dms::RestoreOptions options;
+    options.snapshot = args.Get("snapshot");
+    if (args.Has("destroyed-from")) options.destroyed_from.push_back(args.Get("destroyed-from"));
+    // The retention layer's hook keeps its due-date index right while removals are repeated.
+    options.attach = [&](dms::Repository& repo) -> Result<std::shared_ptr<void>> {
+        retention::AussonderungOptions defaults;
+        defaults.arbeitsverzeichnis = repo.data_dir() + "/aussonderung";
+        AKTENWERK_ASSIGN_OR_RETURN(auto retention, retention::Retention::Open(&repo, defaults));
+        return std::shared_ptr<void>(std::move(retention));
+    };
+    // The index is rebuilt rather than copied: see README, "Back up and restore".
+    options.finish = [&](dms::Repository& repo) -> Status {
+        Args index_args;
+        index_args.values["data"] = repo.data_dir();
+        AKTENWERK_ASSIGN_OR_RETURN(auto search, OpenSearch(repo, index_args));
+        return search->Rebuild();
+    };
+    auto report = dms::RestoreBackup(args.Get("from"), args.Get("data"), options, &clock);
+    if (!report.ok()) return Fail(report.status().ToString());
+    for (const auto& r : report->refused) std::cerr << "left out of the register: " << r << "\n";
+    for (const auto& e : report->nachgetragen) {
+        std::cout << "repeated removal objekt=" << e.objekt_id << " aktion=" << e.aktion
+                  << " audit_seq=" << e.seq << " akteur=" << log::Quote(e.akteur) << "\n";
+    }
+    std::cout << "restored snapshot=" << report->snapshot
+              << " records=" << report->counts.stream.records
+              << " blobs=" << report->counts.blobs_copied
+              << " register=" << report->register_entries
+              << " repeated_removals=" << report->nachgetragen.size() << "\n";
+    return 0;
+}
+
 int User(int argc, char** argv) {
     if (argc < 3 || std::string(argv[2]) != "add") return Fail("usage: aktenwerk user add ...");
     auto parsed = ParseArgs(argc, argv, 3, {"admin"}, {"data", "name", "gruppen"});
@@ -572,6 +721,14 @@ int Main(int argc, char** argv) {
         return Admin(argc, argv);
     }
     if (command == "reindex") return Reindex(argc, argv);
+    if (command == "backup" && argc > 2 && std::string(argv[2]) == "check") {
+        return BackupCheck(argc, argv);
+    }
+    if (command == "backup" && argc > 2 && std::string(argv[2]) == "register") {
+        return BackupRegister(argc, argv);
+    }
+    if (command == "backup") return Backup(argc, argv);
+    if (command == "restore") return Restore(argc, argv);
     if (command == "version" || command == "--version") {
         std::cout << "aktenwerk " << AKTENWERK_VERSION << "\n";
         return 0;

@@ -15,6 +15,7 @@
 #include "dms/validation.h"
 #include "interfaces/multipart.h"
 #include "interfaces/operations.h"
+#include "interfaces/ops_api.h"
 #include "interfaces/problem.h"
 #include "interfaces/rest_support.h"
 #include "interfaces/retention_api.h"
@@ -422,6 +423,7 @@ void RestApi::AddRoutes() {
     Add("POST", "/api/v1/tokens", &RestApi::CreateToken);
     Add("GET", "/api/v1/tokens", &RestApi::ListTokens);
     Add("DELETE", "/api/v1/tokens/{id}", &RestApi::RevokeToken);
+    Add("POST", "/api/v1/sicherungen", &RestApi::Sicherung);
 
     if (retention_api_) {
         for (const auto& route : retention_api_->Routes()) {
@@ -429,6 +431,8 @@ void RestApi::AddRoutes() {
         }
     }
 }
+
+Response RestApi::Sicherung(Call& c) { return BackupResponse(*repo_, c.req, c.principal); }
 
 Response RestApi::RetentionRoute(Call& c) {
     return retention_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);

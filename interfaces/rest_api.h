@@ -125,6 +125,8 @@ class RestApi {
     Response CreateToken(Call& c);
     Response ListTokens(Call& c);
     Response RevokeToken(Call& c);
+    // The online backup (ops_api.h).
+    Response Sicherung(Call& c);
     Result<dms::Principal> AuthenticateToken(const Request& req, std::string_view token);
 
     Result<dms::Objekt> LoadTyped(Call& c);

@@ -300,6 +300,10 @@ Result<bool> BlobStore::RemoveIfUnused(
     if (pins_.count(sha256) != 0) return false;
     AKTENWERK_ASSIGN_OR_RETURN(bool referenced, is_referenced(sha256));
     if (referenced) return false;
+    if (removal_holds_ > 0) {
+        deferred_.emplace_back(sha256, is_referenced);
+        return false;
+    }
     std::string path = PathFor(sha256);
     struct stat st;
     const bool sized = ::stat(path.c_str(), &st) == 0;
@@ -313,6 +317,47 @@ Result<bool> BlobStore::RemoveIfUnused(
     }
     AKTENWERK_RETURN_IF_ERROR(SyncDirectory(path.substr(0, path.rfind('/'))));
     return true;
+}
+
+RemovalHold& RemovalHold::operator=(RemovalHold&& other) noexcept {
+    if (this != &other) {
+        if (store_) store_->ReleaseRemovalHold();
+        store_ = std::exchange(other.store_, nullptr);
+    }
+    return *this;
+}
+
+RemovalHold::~RemovalHold() {
+    if (store_) store_->ReleaseRemovalHold();
+}
+
+RemovalHold BlobStore::HoldRemovals() {
+    std::lock_guard lock(mu_);
+    ++removal_holds_;
+    return RemovalHold(this);
+}
+
+size_t BlobStore::deferred_removals() const {
+    std::lock_guard lock(mu_);
+    return deferred_.size();
+}
+
+void BlobStore::ReleaseRemovalHold() {
+    std::vector<std::pair<std::string, IsReferenced>> due;
+    {
+        std::lock_guard lock(mu_);
+        if (--removal_holds_ > 0) return;
+        due.swap(deferred_);
+    }
+    // Run without the lock: RemoveIfUnused takes it, and checks the references again, since
+    // a blob may have been referenced anew while the hold lasted.
+    for (const auto& [sha256, is_referenced] : due) {
+        auto removed = RemoveIfUnused(sha256, is_referenced);
+        if (!removed.ok()) {
+            Log().Warning("deferred blob removal failed",
+                          "sha256=" + sha256 + " error=" + log::Quote(removed.status().ToString()));
+        }
+    }
 }
 
 Status BlobStore::ForEach(const std::function<bool(const std::string&)>& fn) const {

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "storage/disk_space.h"
 #include "storage/status.h"
@@ -105,6 +107,22 @@ class BlobReader {
     uint64_t size_;
 };
 
+// While alive, the store removes no blob: RemoveIfUnused defers its removals and runs them
+// again (re-checking the references) when the last hold ends. An online backup takes one
+// before its metadata snapshot, so that every blob the snapshot refers to stays on disk until
+// it is copied. Move-only.
+class RemovalHold {
+  public:
+    RemovalHold() = default;
+    explicit RemovalHold(BlobStore* store) : store_(store) {}
+    RemovalHold(RemovalHold&& other) noexcept : store_(std::exchange(other.store_, nullptr)) {}
+    RemovalHold& operator=(RemovalHold&& other) noexcept;
+    ~RemovalHold();
+
+  private:
+    BlobStore* store_ = nullptr;
+};
+
 // Thread-safe. Layout: DIR/ab/<sha256>, one level of 256 folders (a million blobs make about
 // 4,000 files a folder, which ext4 and XFS index well), DIR/tmp/ for writes in progress.
 class BlobStore {
@@ -127,7 +145,9 @@ class BlobStore {
 
     // Removes the blob unless it is pinned or `is_referenced(sha256)` says it is still
     // used. `is_referenced` runs under the store's lock; it must read committed metadata.
-    // Returns true when the blob was removed.
+    // Returns true when the blob was removed. While a RemovalHold lasts, the removal is
+    // deferred (false) and `is_referenced` is kept and called when the last hold ends, so it
+    // must stay valid until then (capture nothing shorter-lived than the store's users).
     Result<bool> RemoveIfUnused(
         const std::string& sha256,
         const std::function<Result<bool>(const std::string&)>& is_referenced);
@@ -137,6 +157,12 @@ class BlobStore {
     // commit). Returns the number of files removed. Must run before the first writer.
     Result<uint64_t> RemoveOrphans(
         const std::function<Result<bool>(const std::string&)>& is_referenced);
+
+    // Stops removals until the returned hold is destroyed (see RemovalHold).
+    RemovalHold HoldRemovals();
+
+    // Removals deferred by holds so far and not yet run (for tests).
+    size_t deferred_removals() const;
 
     // Calls `fn(sha256)` for every stored blob.
     Status ForEach(const std::function<bool(const std::string&)>& fn) const;
@@ -153,6 +179,8 @@ class BlobStore {
   private:
     friend class BlobWriter;
     friend class BlobPin;
+    friend class RemovalHold;
+    using IsReferenced = std::function<Result<bool>(const std::string&)>;
 
     BlobStore(std::string dir, uint64_t reserve_bytes)
         : dir_(dir), reserve_(std::move(dir), reserve_bytes) {}
@@ -160,13 +188,18 @@ class BlobStore {
     // concurrent RemoveIfUnused never deletes a blob a writer is about to refer to.
     Status Install(const std::string& tmp_path, const std::string& sha256);
     void Unpin(const std::string& sha256);
+    // Ends one hold; the last one runs the deferred removals.
+    void ReleaseRemovalHold();
 
     std::string dir_;
     SpaceReserve reserve_;
-    std::mutex mu_;
+    mutable std::mutex mu_;
     std::map<std::string, int> pins_;  // guarded by mu_
     std::atomic<uint64_t> blob_count_{0};
     std::atomic<uint64_t> blob_bytes_{0};
+    int removal_holds_ = 0;            // guarded by mu_
+    // Guarded by mu_: removals asked for while held, with their reference check.
+    std::vector<std::pair<std::string, IsReferenced>> deferred_;
 };
 
 // Fsyncs a directory so that a rename or create inside it is durable.

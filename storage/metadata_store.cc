@@ -471,4 +471,30 @@ uint64_t MetadataStore::ApproximateSize() const {
     return size;
 }
 
+MetadataSnapshot::~MetadataSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+Status MetadataSnapshot::Scan(
+    std::string_view prefix, std::string_view start_after,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    leveldb::ReadOptions read_options;
+    read_options.snapshot = snapshot_;
+    // A backup reads everything once; keep it out of the cache the server's reads use.
+    read_options.fill_cache = false;
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options));
+    const bool after = start_after > prefix;
+    it->Seek(after ? leveldb::Slice(start_after.data(), start_after.size())
+                   : leveldb::Slice(prefix.data(), prefix.size()));
+    for (; it->Valid(); it->Next()) {
+        std::string_view key(it->key().data(), it->key().size());
+        if (key.substr(0, prefix.size()) != prefix) break;
+        if (after && key == start_after) continue;
+        if (!fn(key, std::string_view(it->value().data(), it->value().size()))) break;
+    }
+    return FromLevelDb(it->status(), "scan snapshot");
+}
+
+std::unique_ptr<MetadataSnapshot> MetadataStore::Snapshot() const {
+    return std::unique_ptr<MetadataSnapshot>(new MetadataSnapshot(db_.get(), db_->GetSnapshot()));
+}
+
 }  // namespace aktenwerk::storage

@@ -113,6 +113,27 @@ struct CommitStats {
     uint64_t syncs = 0;    // flushes to disk; one covers every batch written before it
 };
 
+// A consistent read view of the committed metadata at one moment (a LevelDB snapshot). Writes
+// committed after it was taken are not seen. Thread-safe; must not outlive its store.
+class MetadataSnapshot {
+  public:
+    ~MetadataSnapshot();
+    MetadataSnapshot(const MetadataSnapshot&) = delete;
+    MetadataSnapshot& operator=(const MetadataSnapshot&) = delete;
+
+    // Calls `fn(key, value)` for the keys starting with `prefix` (empty: all keys) and greater
+    // than `start_after`, in key order, until it returns false.
+    Status Scan(std::string_view prefix, std::string_view start_after,
+                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  private:
+    friend class MetadataStore;
+    MetadataSnapshot(leveldb::DB* db, const leveldb::Snapshot* snapshot)
+        : db_(db), snapshot_(snapshot) {}
+    leveldb::DB* db_;
+    const leveldb::Snapshot* snapshot_;
+};
+
 // Thread-safe. One instance per data directory and process (LevelDB's own lock file makes a
 // second process fail with kUnavailable, reason "locked").
 class MetadataStore {
@@ -167,6 +188,10 @@ class MetadataStore {
 
     // Approximate bytes on disk of LevelDB's files.
     uint64_t ApproximateSize() const;
+
+    // A snapshot of everything committed so far, for online backups; it holds back LevelDB's
+    // compaction of what it sees, so keep it only as long as the copy takes.
+    std::unique_ptr<MetadataSnapshot> Snapshot() const;
 
   private:
     struct Writer;
