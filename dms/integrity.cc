@@ -14,6 +14,7 @@
 #include "dms/audit.h"
 #include "dms/evidence.h"
 #include "dms/keys.h"
+#include "dms/pdf_signatur.h"
 #include "dms/repository.h"
 #include "dms/rights.h"
 #include "storage/codec.h"
@@ -81,6 +82,19 @@ void Apply(const SignaturPruefung& check, VersionSignatur* s) {
     s->zertifikat_sha256 = check.zertifikat_sha256;
     s->signaturzeit = check.signaturzeit;
     s->detail = check.detail;
+}
+
+// Checks one signature dictionary of a PDF over the bytes it names. A signature that
+// leaves out bytes appended after it (an incremental update) is valid only for the
+// revision it signed: the detail says so.
+SignaturPruefung CheckPdfSignature(std::string_view pdf, const PdfSignatur& sig,
+                                   const TrustStore& trust, int64_t at_millis) {
+    SignaturPruefung check = VerifyCmsData(sig.cms, PdfSignedBytes(pdf, sig), trust, at_millis);
+    if (!sig.ganze_datei && check.ergebnis != SignaturErgebnis::kUngueltig) {
+        check.detail += std::string(check.detail.empty() ? "" : "; ") +
+                        "covers an earlier revision of the PDF only, not what was appended";
+    }
+    return check;
 }
 
 // The server certificates that have ever signed here, as one trust store.
@@ -347,6 +361,10 @@ class Checker {
     void CheckOne(const std::string& where, const VersionSignatur& s, const std::string& sha) {
         const bool server = s.art == "server";
         const TrustStore& trust = server || !options_.trust ? *server_trust_ : *options_.trust;
+        if (s.format == "pdf-signatur") {
+            CheckPdf(where, s, sha, trust);
+            return;
+        }
         if (s.format == "cms-enveloping-inhalt") {
             // The content is the signature: it is checked as the blob is, and for intactness.
             SignaturPruefung check = VerifyCms(s.cms, "", trust, s.geprueft_am);
@@ -375,6 +393,38 @@ class Checker {
                                   (s.ergebnis == "ungueltig")) {
             Fault(where, "is now " + std::string(SignaturErgebnisName(check.ergebnis)) +
                              " but was recorded " + s.ergebnis);
+        }
+    }
+
+    // The signature must still be one of the PDF's signature dictionaries, and hold as it
+    // did when it arrived.
+    void CheckPdf(const std::string& where, const VersionSignatur& s, const std::string& sha,
+                  const TrustStore& trust) {
+        std::string pdf;
+        if (Status read = ReadBlob(sha, &pdf); !read.ok()) {
+            Fault(where, "its PDF cannot be read: " + read.message());
+            return;
+        }
+        for (const PdfSignatur& found : FindPdfSignatures(pdf)) {
+            if (found.cms != s.cms) continue;
+            SignaturPruefung check = CheckPdfSignature(pdf, found, trust, s.geprueft_am);
+            if ((check.ergebnis == SignaturErgebnis::kUngueltig) != (s.ergebnis == "ungueltig")) {
+                Fault(where, "is now " + std::string(SignaturErgebnisName(check.ergebnis)) +
+                                 " but was recorded " + s.ergebnis);
+            }
+            return;
+        }
+        Fault(where, "is no longer among the signatures of the version's PDF");
+    }
+
+    Status ReadBlob(const std::string& sha, std::string* out) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto reader, blobs_.OpenReader(sha));
+        std::string buf(1 << 20, '\0');
+        for (uint64_t at = 0;;) {
+            AKTENWERK_ASSIGN_OR_RETURN(auto n, reader->ReadAt(at, buf.data(), buf.size()));
+            if (n == 0) return Status::Ok();
+            out->append(buf.data(), n);
+            at += n;
         }
     }
 
@@ -680,35 +730,49 @@ Result<VersionSignatur> IntegrityService::AttachSignature(const Principal& p,
     return Record(p, std::move(sig));
 }
 
-Result<std::optional<VersionSignatur>> IntegrityService::CheckArrivedContent(
+Result<std::vector<VersionSignatur>> IntegrityService::CheckArrivedContent(
     const Principal& p, std::string_view dokument_id, uint32_t nummer) {
-    const std::optional<VersionSignatur> kNone;
+    std::vector<VersionSignatur> out;
     AKTENWERK_ASSIGN_OR_RETURN(auto version, repo_->GetVersion(p, dokument_id, nummer));
-    // An enveloping signature holds the document: only content of a modest size is read
-    // whole to look for one.
-    static constexpr uint64_t kMaxEnveloping = 64 << 20;
-    if (version.groesse == 0 || version.groesse > kMaxEnveloping) return kNone;
+    // A signature inside the content is found only by reading it whole: only content of a
+    // modest size is looked into.
+    static constexpr uint64_t kMaxLookedInto = 64 << 20;
+    if (version.groesse == 0 || version.groesse > kMaxLookedInto) return out;
     AKTENWERK_ASSIGN_OR_RETURN(auto reader, repo_->blobs().OpenReader(version.sha256));
-    std::string head(std::min<uint64_t>(version.groesse, 2), '\0');
+    std::string head(std::min<uint64_t>(version.groesse, 5), '\0');
     AKTENWERK_ASSIGN_OR_RETURN(auto got, reader->ReadAt(0, head.data(), head.size()));
-    // DER SignedData starts with a SEQUENCE; PEM with its armour.
-    if (got == 0 || (head[0] != 0x30 && head[0] != '-')) return kNone;
+    head.resize(got);
+    // DER SignedData starts with a SEQUENCE, PEM with its armour, a PDF with its header.
+    const bool pdf = head == "%PDF-";
+    if (head.empty() || (!pdf && head[0] != 0x30 && head[0] != '-')) return out;
     std::string content(version.groesse, '\0');
     AKTENWERK_ASSIGN_OR_RETURN(auto n, reader->ReadAt(0, content.data(), content.size()));
     content.resize(n);
-    if (!LooksLikeCms(content)) return kNone;
 
     VersionSignatur sig;
     sig.dokument_id = version.dokument_id;
     sig.nummer = version.nummer;
     sig.art = "beigefuegt";
-    sig.format = "cms-enveloping-inhalt";
     sig.sha256 = version.sha256;
     sig.geprueft_am = repo_->clock().NowMillis();
+    if (pdf) {
+        sig.format = "pdf-signatur";
+        for (const PdfSignatur& found : FindPdfSignatures(content)) {
+            VersionSignatur one = sig;
+            Apply(CheckPdfSignature(content, found, *trust_, one.geprueft_am), &one);
+            one.cms = found.cms;
+            AKTENWERK_ASSIGN_OR_RETURN(auto recorded, Record(p, std::move(one)));
+            out.push_back(std::move(recorded));
+        }
+        return out;
+    }
+    if (!LooksLikeCms(content)) return out;
+    sig.format = "cms-enveloping-inhalt";
     Apply(VerifyCms(content, "", *trust_, sig.geprueft_am), &sig);
     sig.cms = std::move(content);
     AKTENWERK_ASSIGN_OR_RETURN(auto recorded, Record(p, std::move(sig)));
-    return std::optional<VersionSignatur>(std::move(recorded));
+    out.push_back(std::move(recorded));
+    return out;
 }
 
 Result<std::vector<VersionSignatur>> IntegrityService::Signatures(const Principal& p,

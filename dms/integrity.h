@@ -30,9 +30,12 @@ class Repository;
 struct VersionSignatur {
     std::string dokument_id;
     uint32_t nummer = 0;
-    uint64_t index = 0;    // 1, 2, ... per version
-    std::string art;       // "server" (made here) or "beigefuegt" (arrived with the document)
-    std::string format;    // "cms-detached" or "cms-enveloping"
+    uint64_t index = 0;  // 1, 2, ... per version
+    std::string art;     // "server" (made here) or "beigefuegt" (arrived with the document)
+    // "cms-detached", "cms-enveloping" (its content inside), "cms-enveloping-inhalt" (the
+    // version's content is the signature) or "pdf-signatur" (a signature dictionary of
+    // the version's PDF)
+    std::string format;
     std::string sha256;    // of the version's content at signing
     std::string cms;       // DER
     std::string ergebnis;  // SignaturErgebnisName at arrival (server signatures: "gueltig")
@@ -90,14 +93,13 @@ class IntegrityService {
     // the result with an audit entry. kInvalidArgument when `cms` is no CMS SignedData.
     Result<VersionSignatur> AttachSignature(const Principal& p, std::string_view dokument_id,
                                             uint32_t nummer, std::string_view cms);
-    // When the content of version `nummer` is itself an enveloping CMS, checks and records
-    // it as AttachSignature does; nullopt when it is not a CMS.
-    // TODO(#7): the signature dictionaries of signed PDFs are not checked yet: poppler-cpp,
-    // our PDF dependency, has no signature API, and poppler-glib's would bring GLib (and a
-    // signed test PDF needs NSS tools); until then a signed PDF is stored unchecked.
-    Result<std::optional<VersionSignatur>> CheckArrivedContent(const Principal& p,
-                                                               std::string_view dokument_id,
-                                                               uint32_t nummer);
+    // Looks into the content of version `nummer` for signatures that came inside it: an
+    // enveloping CMS (a .p7m) is the content itself; a signed PDF holds one per signature
+    // dictionary (dms/pdf_signatur.h). Checks and records each as AttachSignature does and
+    // returns them (empty: none found). Content over 64 MiB is not looked into.
+    Result<std::vector<VersionSignatur>> CheckArrivedContent(const Principal& p,
+                                                             std::string_view dokument_id,
+                                                             uint32_t nummer);
     // The signatures of a version (kRightRead).
     Result<std::vector<VersionSignatur>> Signatures(const Principal& p,
                                                     std::string_view dokument_id,

@@ -34,8 +34,8 @@ class IntegrityApi {
                     const dms::Principal& p, const std::vector<std::string>& params);
 
     // After an upload: when the new version's content is itself an enveloping CMS signature
-    // (a .p7m), checks it and records the result with the version. Failures are logged; the
-    // upload stands either way.
+    // (a .p7m) or a signed PDF, checks its signatures and records the results with the
+    // version. Failures are logged; the upload stands either way.
     void CheckUpload(const dms::Principal& p, const dms::Version& version);
 
   private:

@@ -300,30 +300,30 @@ Status SchriftgutExport::WriteVersionen(const dms::Objekt& doc) {
             AKTENWERK_RETURN_IF_ERROR(
                 CollectSignaturen(datei, v.nummer, doc.id, &signaturen, &eingebettet));
         }
-        // The schema offers a choice: the signature embedded in the primary file, or files.
-        if (eingebettet) {
-            w_.Start("SignaturSiegel");
-            w_.Element("SignaturSiegelEingebettet", "1");
-            w_.End();
-        } else if (!signaturen.empty()) {
+        // The schema offers a choice: signature files, or signatures embedded in the primary
+        // file. Files win when there are both: an embedded one travels inside the primary
+        // file anyway, a file not named would be lost.
+        if (!signaturen.empty()) {
             w_.Start("SignaturSiegel");
             for (const auto& s : signaturen) w_.Element("SignaturSiegelDatei", s.dateiname);
+            w_.End();
+        } else if (eingebettet) {
+            w_.Start("SignaturSiegel");
+            w_.Element("SignaturSiegelEingebettet", "1");
             w_.End();
         }
         w_.End();
         w_.End();
         w_.End();
         AKTENWERK_RETURN_IF_ERROR(dateien_(datei));
-        if (!eingebettet) {
-            for (const auto& s : signaturen) AKTENWERK_RETURN_IF_ERROR(dateien_(s));
-        }
+        for (const auto& s : signaturen) AKTENWERK_RETURN_IF_ERROR(dateien_(s));
     }
     return Status::Ok();
 }
 
 // The signatures kept with a version (dms/integrity.h), as files named after the primary
-// file: "<uuid>_signatur-<n>.p7s". A version whose content is itself an enveloping
-// signature is marked embedded instead.
+// file: "<uuid>_signatur-<n>.p7s". Signatures inside the content (an enveloping CMS, a
+// signed PDF's dictionaries) are not copied out but reported through `eingebettet`.
 Status SchriftgutExport::CollectSignaturen(const Primaerdatei& datei, uint32_t nummer,
                                            const std::string& dokument_id,
                                            std::vector<Primaerdatei>* out, bool* eingebettet) {
@@ -337,7 +337,8 @@ Status SchriftgutExport::CollectSignaturen(const Primaerdatei& datei, uint32_t n
                 bad = j.status();
                 return false;
             }
-            if (j->value("format", std::string()) == "cms-enveloping-inhalt") {
+            const std::string format = j->value("format", std::string());
+            if (format == "cms-enveloping-inhalt" || format == "pdf-signatur") {
                 *eingebettet = true;
                 return true;
             }

@@ -93,6 +93,33 @@ class IntegrityTest : public test_support::RecordsFixture {
         return ReadFile(dir_.Sub("sig.p7s"));
     }
 
+    // A PDF with one signature dictionary (adbe.pkcs7.detached) by `who`, laid out as a
+    // signing tool does: the /ByteRange covers all but the /Contents hex string.
+    std::string SignedPdf(const std::string& who) {
+        const std::string head =
+            "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
+            "<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n3 0 obj\n<< /Type /Sig /Filter "
+            "/Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange ";
+        const std::string tail = " >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+        const size_t hex_size = 8192;
+        char ranges[80];
+        const size_t gap =
+            head.size() + std::snprintf(ranges, sizeof(ranges), "[0 %10zu %10zu %10zu] /Contents ",
+                                        size_t{0}, size_t{0}, size_t{0});
+        std::snprintf(ranges, sizeof(ranges), "[0 %10zu %10zu %10zu] /Contents ", gap,
+                      gap + hex_size + 2, tail.size());
+        const std::string before = head + ranges;
+        const std::string cms = OpensslSign(before + tail, who);
+        std::string hex;
+        for (unsigned char c : cms) {
+            static constexpr char kHex[] = "0123456789ABCDEF";
+            hex += kHex[c >> 4];
+            hex += kHex[c & 15];
+        }
+        hex.resize(hex_size, '0');
+        return before + "<" + hex + ">" + tail;
+    }
+
     std::string ContentPath() {
         return repo_->blobs().PathFor(Must(repo_->GetVersion(admin_, dokument_.id, 1)).sha256);
     }
@@ -139,6 +166,45 @@ TEST_F(IntegrityTest, AttachedSignaturesAreRecordedWithTheirResult) {
         EXPECT_EQ(sig.art, "beigefuegt");
     }
     EXPECT_EQ(Must(integrity_->Signatures(user_, dokument_.id, 1)).size(), rows.size());
+}
+
+TEST_F(IntegrityTest, SignaturesInsideAnUploadedPdfAreCheckedAndRecorded) {
+    OpenIntegrity();
+    const std::string pdf = SignedPdf("signer");
+    std::string changed = pdf;
+    changed[changed.find("/Count 0") + 7] = '1';
+    struct Row {
+        std::string name;
+        std::string content;
+        std::string expected;
+        bool whole;
+    };
+    const std::vector<Row> rows = {
+        {"as signed", pdf, "gueltig", true},
+        {"a signed byte changed", changed, "ungueltig", true},
+        {"by an unknown signer", SignedPdf("stranger"), "unbekannter-unterzeichner", true},
+        {"with bytes appended after signing", pdf + "% Nachtrag\n", "gueltig", false},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.name);
+        Objekt doc = Dokument(dokument_.parent_id, row.content, "signiert.pdf");
+        auto found = Must(integrity_->CheckArrivedContent(user_, doc.id, 1));
+        ASSERT_EQ(found.size(), 1u);
+        EXPECT_EQ(found[0].format, "pdf-signatur");
+        EXPECT_EQ(found[0].ergebnis, row.expected) << found[0].detail;
+        EXPECT_EQ(found[0].detail.find("earlier revision") == std::string::npos, row.whole)
+            << found[0].detail;
+        EXPECT_EQ(Must(integrity_->Signatures(user_, doc.id, 1)).size(), 1u);
+    }
+    VerifyOptions vo;
+    vo.trust = &integrity_->trust();
+    IntegrityReport report = Must(VerifyRepository(repo_->metadata(), repo_->blobs(), vo, {}));
+    EXPECT_TRUE(report.ok()) << ToJson(report).dump();
+    EXPECT_EQ(report.signaturen, rows.size());
+
+    // A PDF without signatures has none to record.
+    Objekt plain = Dokument(dokument_.parent_id, "%PDF-1.7\n%%EOF\n", "ohne.pdf");
+    EXPECT_TRUE(Must(integrity_->CheckArrivedContent(user_, plain.id, 1)).empty());
 }
 
 TEST_F(IntegrityTest, SignatureWhoseCertificateHasExpiredIsRecordedSo) {
