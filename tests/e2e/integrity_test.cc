@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/tsa_responder.h"
 
 namespace aktenwerk::e2e {
 namespace {
@@ -275,6 +276,55 @@ TEST_F(IntegrityE2eTest, AuditExportChecksWithExactlyTheOpensslCommandsOfItsRead
     r = check();
     EXPECT_NE(r.output.find("entry 2: hash differs"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("audit chain ok"), std::string::npos) << r.output;
+}
+
+TEST_F(IntegrityE2eTest, TimestampsOfSignaturesAndChainHeadsPassOpensslTsVerify) {
+    test_support::TsaResponder tsa;  // outlives the server: its shutdown seal is stamped too
+    ASSERT_TRUE(tsa.ok()) << tsa.error();
+    ASSERT_TRUE(StartServer({"--tsa-url", tsa.url(), "--tsa-vertrauen", tsa.cert_file()}));
+    Ablage ablage = CreateAblage();
+    const std::string id =
+        UploadDokument(ablage.vorgang_id, "bescheid.txt", "Bescheid vom 3. März");
+    const std::string base = "/api/v1/dokumente/" + id + "/versionen/1/";
+    ASSERT_EQ(api().Post(base + "signieren", "", "application/json").status, 201);
+    ASSERT_EQ(api().Post("/api/v1/integritaet/siegel", "", "application/json").status, 200);
+    json listed = api().Get(base + "signaturen").Json();
+    ASSERT_EQ(listed["signaturen"].size(), 1u);
+    EXPECT_EQ(listed["signaturen"][0]["zeitstempel"], true);
+    WriteFile(scratch().Sub("sig.p7s"), api().Get(base + "signaturen/1").body);
+    WriteFile(scratch().Sub("sig.tst"), api().Get(base + "signaturen/1?teil=zeitstempel").body);
+    UploadDokument(ablage.vorgang_id, "anlage.txt", "Anlage");  // moves the head once more
+    ASSERT_EQ(server().Stop(), 0) << server().log_text();
+
+    auto ts_verify = [&](const std::string& token, const std::string& data) {
+        return RunCommand({"openssl", "ts", "-verify", "-token_in", "-in", token, "-data", data,
+                           "-CAfile", tsa.cert_file()});
+    };
+    CommandResult sig = ts_verify(scratch().Sub("sig.tst"), scratch().Sub("sig.p7s"));
+    EXPECT_EQ(sig.exit_code, 0) << sig.output;
+    EXPECT_NE(sig.output.find("Verification: OK"), std::string::npos) << sig.output;
+
+    const std::string out = scratch().Sub("export");
+    ASSERT_EQ(
+        RunCommand({AktenwerkBinary(), "audit-export", "--data", server().data_dir(), "--out", out})
+            .exit_code,
+        0);
+    int heads = 0;
+    for (const auto& e : std::filesystem::directory_iterator(out + "/heads")) {
+        if (e.path().extension() != ".tst") continue;
+        SCOPED_TRACE(e.path().string());
+        std::filesystem::path p7s = e.path();
+        p7s.replace_extension(".p7s");
+        CommandResult head = ts_verify(e.path().string(), p7s.string());
+        EXPECT_EQ(head.exit_code, 0) << head.output;
+        ++heads;
+    }
+    EXPECT_GE(heads, 2) << "the sealed head and the shutdown seal";
+
+    CommandResult verified = RunCommand({AktenwerkBinary(), "verify", "--data", server().data_dir(),
+                                         "--tsa-vertrauen", tsa.cert_file()});
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
+    EXPECT_EQ(verified.output.find("zeitstempel=0"), std::string::npos) << verified.output;
 }
 
 TEST_F(IntegrityE2eTest, SignaturesArrivingWithDocumentsAreCheckedAgainstTheTrustAnchors) {
