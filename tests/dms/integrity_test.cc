@@ -16,6 +16,7 @@
 #include "dms/keys.h"
 #include "tests/support/records_fixture.h"
 #include "tests/support/server_process.h"
+#include "tests/support/signed_pdf.h"
 #include "tests/support/tsa_responder.h"
 
 namespace aktenwerk::dms {
@@ -44,12 +45,13 @@ class IntegrityTest : public test_support::RecordsFixture {
   protected:
     void SetUp() override {
         RecordsFixture::SetUp();
-        // The openssl command line dates its certificates by the real clock.
+        MakeCa();
+        // The openssl command line dates its certificates by the real clock: the clock is
+        // set after they were made, or they would not be valid yet.
         clock_.SetMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count());
         dokument_ = Dokument(Vorgang(Akte(Unit("32").id).id).id, "Bescheid vom 3. März");
-        MakeCa();
     }
     void TearDown() override {
         integrity_.reset();
@@ -93,31 +95,8 @@ class IntegrityTest : public test_support::RecordsFixture {
         return ReadFile(dir_.Sub("sig.p7s"));
     }
 
-    // A PDF with one signature dictionary (adbe.pkcs7.detached) by `who`, laid out as a
-    // signing tool does: the /ByteRange covers all but the /Contents hex string.
     std::string SignedPdf(const std::string& who) {
-        const std::string head =
-            "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
-            "<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n3 0 obj\n<< /Type /Sig /Filter "
-            "/Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange ";
-        const std::string tail = " >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-        const size_t hex_size = 8192;
-        char ranges[80];
-        const size_t gap =
-            head.size() + std::snprintf(ranges, sizeof(ranges), "[0 %10zu %10zu %10zu] /Contents ",
-                                        size_t{0}, size_t{0}, size_t{0});
-        std::snprintf(ranges, sizeof(ranges), "[0 %10zu %10zu %10zu] /Contents ", gap,
-                      gap + hex_size + 2, tail.size());
-        const std::string before = head + ranges;
-        const std::string cms = OpensslSign(before + tail, who);
-        std::string hex;
-        for (unsigned char c : cms) {
-            static constexpr char kHex[] = "0123456789ABCDEF";
-            hex += kHex[c >> 4];
-            hex += kHex[c & 15];
-        }
-        hex.resize(hex_size, '0');
-        return before + "<" + hex + ">" + tail;
+        return test_support::SignedPdf(dir_.path(), dir_.Sub(who + ".pem"), dir_.Sub(who + ".key"));
     }
 
     std::string ContentPath() {

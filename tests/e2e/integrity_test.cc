@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/signed_pdf.h"
 #include "tests/support/tsa_responder.h"
 
 namespace aktenwerk::e2e {
@@ -349,6 +350,21 @@ TEST_F(IntegrityE2eTest, SignaturesArrivingWithDocumentsAreCheckedAgainstTheTrus
     ASSERT_EQ(list["signaturen"].size(), 1u) << list.dump();
     EXPECT_EQ(list["signaturen"][0]["ergebnis"], "gueltig");
     EXPECT_EQ(list["signaturen"][0]["format"], "cms-enveloping-inhalt");
+
+    // A signed PDF: its signature dictionary is checked on upload, and a changed byte in
+    // what it signs is found.
+    const std::string pdf = test_support::SignedPdf(d, d + "/ca.pem", d + "/ca.key");
+    ASSERT_FALSE(pdf.empty());
+    std::string changed = pdf;
+    changed[changed.find("/Count 0") + 7] = '1';
+    for (const auto& [content, expected] :
+         {std::pair{pdf, "gueltig"}, std::pair{changed, "ungueltig"}}) {
+        const std::string id = UploadDokument(ablage.vorgang_id, "signiert.pdf", content);
+        json sigs = api().Get("/api/v1/dokumente/" + id + "/versionen/1/signaturen").Json();
+        ASSERT_EQ(sigs["signaturen"].size(), 1u) << sigs.dump();
+        EXPECT_EQ(sigs["signaturen"][0]["format"], "pdf-signatur");
+        EXPECT_EQ(sigs["signaturen"][0]["ergebnis"], expected) << sigs.dump();
+    }
 
     // A detached .p7s sent with the document, and one over other content.
     const std::string doc = UploadDokument(ablage.vorgang_id, "antrag.txt", "Antrag auf Erlaubnis");
