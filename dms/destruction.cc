@@ -81,8 +81,18 @@ Status RemoveVersions(storage::Txn& txn, const Objekt& doc, EntferntesObjekt* ou
         }
         out->versionen.push_back(std::move(ev));
     }
-    // TODO(#7): remove the signatures and evidence-record paths of these versions here, in
-    // the same transaction, once signing stores them.
+    // Signatures and evidence paths go with the versions, in the same transaction: nothing
+    // of a destroyed record may stay behind. Other versions' paths hold only hashes of
+    // siblings, so their proof is untouched.
+    for (const auto& prefix :
+         {keys::DokumentSignaturPrefix(doc.id), keys::DokumentEvidenzPrefix(doc.id)}) {
+        std::vector<std::string> doomed;
+        AKTENWERK_RETURN_IF_ERROR(txn.Scan(prefix, "", [&](std::string_view key, auto) {
+            doomed.emplace_back(key);
+            return true;
+        }));
+        for (auto& key : doomed) txn.Delete(std::move(key));
+    }
     return Status::Ok();
 }
 

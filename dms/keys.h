@@ -91,6 +91,34 @@ inline std::string Group(std::string_view name) { return "grp/" + std::string(na
 inline constexpr std::string_view kTokenPrefix = "tok/";
 inline std::string Token(std::string_view id) { return "tok/" + std::string(id); }
 
+// Integrity (issue #7): signed audit chain heads by sequence (sig/a/<seq>), signatures of
+// versions (sig/v/<dokument>/<nummer>/<n>), every server certificate that has signed
+// (sig/cert/<sha256>), evidence trees by number (ev/t/<n>) and each version's path in its
+// tree (ev/p/<dokument>/<nummer>). Everything lives here, so that a backup carries it.
+inline constexpr std::string_view kAuditSealPrefix = "sig/a/";
+inline std::string AuditSeal(uint64_t seq) { return "sig/a/" + storage::SortableNumber(seq); }
+inline constexpr std::string_view kSignaturPrefix = "sig/v/";
+inline std::string DokumentSignaturPrefix(std::string_view dokument_id) {
+    return "sig/v/" + std::string(dokument_id) + "/";
+}
+inline std::string VersionSignaturPrefix(std::string_view dokument_id, uint64_t nummer) {
+    return DokumentSignaturPrefix(dokument_id) + storage::SortableNumber(nummer) + "/";
+}
+inline std::string VersionSignatur(std::string_view dokument_id, uint64_t nummer, uint64_t n) {
+    return VersionSignaturPrefix(dokument_id, nummer) + storage::SortableNumber(n);
+}
+inline constexpr std::string_view kServerCertPrefix = "sig/cert/";
+inline std::string ServerCert(std::string_view sha256) { return "sig/cert/" + std::string(sha256); }
+inline constexpr std::string_view kEvidenzTreePrefix = "ev/t/";
+inline std::string EvidenzTree(uint64_t n) { return "ev/t/" + storage::SortableNumber(n); }
+inline constexpr std::string_view kEvidenzPathPrefix = "ev/p/";
+inline std::string DokumentEvidenzPrefix(std::string_view dokument_id) {
+    return "ev/p/" + std::string(dokument_id) + "/";
+}
+inline std::string EvidenzPath(std::string_view dokument_id, uint64_t nummer) {
+    return DokumentEvidenzPrefix(dokument_id) + storage::SortableNumber(nummer);
+}
+
 inline constexpr std::string_view kFormat = "m/format";
 inline constexpr std::string_view kObjektSequenz = "m/objekt-sequenz";
 

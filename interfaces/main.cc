@@ -24,6 +24,8 @@
 #include "interfaces/backup_client.h"
 #include "interfaces/demo.h"
 #include "interfaces/http_server.h"
+#include "interfaces/integrity_api.h"
+#include "interfaces/integrity_cli.h"
 #include "interfaces/rest_api.h"
 #include "interfaces/web_ui.h"
 #include "interfaces/serve_config.h"
@@ -58,11 +60,28 @@ usage:
       [--behoerdenkennung PRAEFIX:SCHLUESSEL] [--behoerde NAME] [--archiv NAME]
       name the agency (as the state archive knows it) and the archive in the xdomea
       messages of the Aussonderung; a request may name them instead.
+      [--signatur-schluessel KEY.pem --signatur-zertifikat CERT.pem | --signatur-pkcs12 FILE]
+      [--vertrauensanker PEM,PEM] [--tsa-url URL] [--tsa-vertrauen PEM,PEM]
+      [--siegel-intervall SECONDS]
+      the server's signing identity (PKCS#12 password from AKTENWERK_SIGNATUR_PASSWORT;
+      without one a self-signed identity is made in DIR/identity), the trusted signers of
+      signatures that arrive with documents, an RFC 3161 timestamp authority, and how
+      often the audit chain head is signed (default 300; also on shutdown).
       --config reads these options from FILE ("key = value" lines, keys without the
       dashes, e.g. "listen = 0.0.0.0:8080"; flags take true or false; see
       deploy/aktenwerk.conf); options on the command line win. --log-level is one of
       trace, debug, info (default), warning, error; logs go to stderr. --access-log false
       drops the line per request that is logged at info (server errors are still logged).
+
+  aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--vertrauensanker PEM,PEM]
+      Checks the whole repository: every blob re-hashed, every reference, the audit chain
+      and its signed heads, every signature, timestamp and evidence path. Prints each
+      fault; exits 1 when one was found. --data reads a stopped server's directory;
+      --url asks a running server (administrators; password from AKTENWERK_PASSWORD).
+
+  aktenwerk audit-export --data DIR --out FOLDER
+      Writes the audit chain, its signed heads and the server certificates with a
+      README.txt telling how to check them with openssl alone (server stopped).
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.
@@ -356,14 +375,26 @@ int Serve(int argc, char** argv) {
     auto repo = OpenRepository(args, &clock);
     if (!repo.ok()) return Fail(repo.status().ToString());
     if (Status s = EnsureAdmin(**repo); !s.ok()) return Fail(s.ToString());
+    auto identity = LoadIdentity(args.values, args.Get("data"), clock.NowMillis());
+    if (!identity.ok()) return Fail("signing: " + identity.status().message());
     auto aussonderung_options = AussonderungOptionsFrom(args, args.Get("data"));
     if (!aussonderung_options.ok()) return Fail(aussonderung_options.status().message());
+    aussonderung_options->signieren = [signer = identity->get()](std::string_view text) {
+        return signer->SignDetached(text);
+    };
     auto retention = retention::Retention::Open(repo->get(), *aussonderung_options);
     if (!retention.ok()) return Fail("retention: " + retention.status().ToString());
     if (args.Has("demo")) {
         auto loaded = LoadDemo(**repo, retention->get());
         if (!loaded.ok()) return Fail("demo data: " + loaded.status().ToString());
     }
+
+    auto seal_interval = SealIntervalFrom(args.values);
+    if (!seal_interval.ok()) return Fail(seal_interval.status().message());
+    auto integrity = dms::IntegrityService::Open(repo->get(), identity->get(),
+                                                 IntegrityOptionsFrom(args.values));
+    if (!integrity.ok()) return Fail("signing: " + integrity.status().message());
+    (*integrity)->StartSealer(*seal_interval);
 
     auto search = OpenSearch(**repo, args);
     if (!search.ok()) return Fail(search.status().ToString());
@@ -394,6 +425,8 @@ int Serve(int argc, char** argv) {
     }
     RestApi api(repo->get(), api_options, retention->get());
     api.SetSearch(search->get());
+    IntegrityApi integrity_api(repo->get(), integrity->get());
+    api.SetIntegrity(&integrity_api);
     HttpServer server(
         *listen, [&api](Request& req) { return ServeWithWebUi(req, api); },
         [&api](const Request& req, const Response& res, double seconds) {
@@ -416,6 +449,7 @@ int Serve(int argc, char** argv) {
     server.Stop();
     (*search)->Stop();
     search->reset();
+    integrity->reset();  // seals the audit head a last time
     retention->reset();
     repo->reset();
     Log().Info("server stopped");
@@ -729,6 +763,8 @@ int Main(int argc, char** argv) {
     }
     if (command == "backup") return Backup(argc, argv);
     if (command == "restore") return Restore(argc, argv);
+    if (command == "verify") return VerifyMain(argc, argv);
+    if (command == "audit-export") return AuditExportMain(argc, argv);
     if (command == "version" || command == "--version") {
         std::cout << "aktenwerk " << AKTENWERK_VERSION << "\n";
         return 0;

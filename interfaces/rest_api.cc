@@ -13,6 +13,7 @@
 
 #include "dms/folder_import.h"
 #include "dms/validation.h"
+#include "interfaces/integrity_api.h"
 #include "interfaces/multipart.h"
 #include "interfaces/operations.h"
 #include "interfaces/ops_api.h"
@@ -425,6 +426,9 @@ void RestApi::AddRoutes() {
     Add("DELETE", "/api/v1/tokens/{id}", &RestApi::RevokeToken);
     Add("POST", "/api/v1/sicherungen", &RestApi::Sicherung);
 
+    for (const auto& route : IntegrityApi::Routes()) {
+        Add(route.method, route.pattern, &RestApi::IntegrityRoute);
+    }
     if (retention_api_) {
         for (const auto& route : retention_api_->Routes()) {
             Add(route.method, route.pattern, &RestApi::RetentionRoute);
@@ -436,6 +440,13 @@ Response RestApi::Sicherung(Call& c) { return BackupResponse(*repo_, c.req, c.pr
 
 Response RestApi::RetentionRoute(Call& c) {
     return retention_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);
+}
+
+Response RestApi::IntegrityRoute(Call& c) {
+    if (!integrity_) {
+        return Problem(UnavailableError("signing is not configured on this server"), c.req);
+    }
+    return integrity_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);
 }
 
 std::vector<RouteInfo> RestApi::Routes() const {
@@ -857,6 +868,7 @@ Response RestApi::CreateDokument(Call& c) {
         PartSource source(&*mp);
         auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
         if (!created.ok()) return Problem(created.status(), req);
+        if (integrity_) integrity_->CheckUpload(c.principal, created->second);
         return DokumentCreated(*created);
     }
 
@@ -872,6 +884,7 @@ Response RestApi::CreateDokument(Call& c) {
     BodySource source(req.body);
     auto created = repo_->CreateDokument(c.principal, *parent, fields, source, nv);
     if (!created.ok()) return Problem(created.status(), req);
+    if (integrity_) integrity_->CheckUpload(c.principal, created->second);
     return DokumentCreated(*created);
 }
 
@@ -1058,6 +1071,7 @@ Response RestApi::AddVersion(Call& c) {
         added = repo_->AddVersion(c.principal, c.id(), source, nv);
     }
     if (!added.ok()) return Problem(added.status(), c.req);
+    if (integrity_) integrity_->CheckUpload(c.principal, *added);
     Response res = JsonResponse(201, dms::ToJson(*added));
     res.SetHeader("Location",
                   "/api/v1/dokumente/" + c.id() + "/versionen/" + std::to_string(added->nummer));

@@ -24,6 +24,7 @@ class Retention;
 namespace aktenwerk::interfaces {
 
 class RetentionApi;
+class IntegrityApi;
 
 struct RestApiOptions {
     size_t json_body_limit = 1 << 20;     // bodies of JSON requests
@@ -57,6 +58,10 @@ class RestApi {
     // Serves /api/v1/suche and the index metrics from `search` (which must outlive the API);
     // without it the search answers 503. Call before the first request.
     void SetSearch(const dms::SearchIndexer* search) { search_ = search; }
+
+    // Serves the integrity routes (signatures, the repository check) from `integrity`, which
+    // must outlive the API; without it they answer 503. Call before the first request.
+    void SetIntegrity(IntegrityApi* integrity) { integrity_ = integrity; }
 
     // Answers one request. Never throws. Sets req.route and req.user for the access log.
     Response Handle(Request& req);
@@ -113,6 +118,8 @@ class RestApi {
     Response Search(Call& c);
     // The routes of retention_api.cc (holds, rules, deletion, Aussonderung) go through here.
     Response RetentionRoute(Call& c);
+    // The routes of integrity_api.cc (issue #7).
+    Response IntegrityRoute(Call& c);
     // Users, groups, grants and tokens (issue #6).
     Response GetUser(Call& c);
     Response UpdateUser(Call& c);
@@ -133,6 +140,7 @@ class RestApi {
 
     dms::Repository* repo_;
     const dms::SearchIndexer* search_ = nullptr;
+    IntegrityApi* integrity_ = nullptr;
     RestApiOptions options_;
     std::unique_ptr<retention::Retention> owned_retention_;
     retention::Retention* retention_;

@@ -8,6 +8,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
+#include "interfaces/integrity_cli.h"
 #include "storage/log.h"
 
 namespace aktenwerk::interfaces {
@@ -60,7 +61,7 @@ void CollectKeys(const Poco::Util::AbstractConfiguration& config, const std::str
 }  // namespace
 
 const std::vector<std::string>& ServeValueOptions() {
-    static const std::vector<std::string> kOptions = {"data",
+    static const std::vector<std::string> kOptions = WithIntegrityOptions({"data",
                                                       "listen",
                                                       "log-level",
                                                       "access-log",
@@ -75,7 +76,7 @@ const std::vector<std::string>& ServeValueOptions() {
                                                       "header-timeout",
                                                       "behoerdenkennung",
                                                       "behoerde",
-                                                      "archiv"};
+                                                      "archiv"});
     return kOptions;
 }
 

@@ -17,6 +17,7 @@
 #include "dms/audit.h"
 #include "dms/folder_import.h"
 #include "dms/objekt_io.h"
+#include "dms/signing.h"
 #include "dms/uuid.h"
 #include "dms/validation.h"
 #include "retention/aussonderung_export.h"
@@ -118,6 +119,21 @@ std::string Sha256OfFile(const std::string& path, uint64_t* size) {
 }
 
 Status SyncDir(const std::string& dir) { return storage::SyncDirectory(dir); }
+
+// Packs a file held in memory (a signature of a version) through a short-lived file beside
+// the message, as the ZIP writer reads its entries from files.
+Status AddBytes(xdomea::ZipWriter& zip, const std::string& folder, const Primaerdatei& d) {
+    const std::string path = folder + "/" + d.dateiname + ".tmp";
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out.write(d.daten.data(), static_cast<std::streamsize>(d.daten.size()));
+        if (!out) return ErrnoError("write " + path, errno);
+    }
+    Status added = zip.AddFile(d.dateiname, path, /*compress=*/false, d.erstellt_am);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return added;
+}
 
 // Writes `data` to `path` durably (temporary file, fsync, rename, folder fsync).
 Status WriteFileDurably(const std::string& path, std::string_view data) {
@@ -875,6 +891,7 @@ Result<Aussonderung> AussonderungService::Abgeben(const dms::Principal& p, std::
         w->End();
         SchriftgutExport exporter(*repo_, *w, lookup, /*abgabe=*/true, [&](const Primaerdatei& d) {
             ++primaerdateien;
+            if (!d.daten.empty()) return AddBytes(*zip, out.folder, d);
             return zip->AddFile(d.dateiname, repo_->blobs().PathFor(d.sha256), d.komprimieren,
                                 d.erstellt_am);
         });
@@ -1393,19 +1410,23 @@ Result<VernichtungsErgebnis> AussonderungService::Vernichten(const dms::Principa
 
     const int64_t now = repo_->clock().NowMillis();
     if (!zeilen.empty()) {
-        json protokoll = {{"titel", "Vernichtungsprotokoll"},
-                          {"nummer", protokoll_nummer},
-                          {"prozess_id", run.id},
-                          {"einheit", run.einheit_bezeichnung},
-                          {"stichtag", run.stichtag.ToString()},
-                          {"erstellt_am", dms::FormatTimestamp(now)},
-                          {"ausgefuehrt_von", p.name},
-                          {"vorgeschlagen_von", run.erstellt_von},
-                          {"vernichtung_freigegeben_von", run.freigabe_von},
-                          {"archiv", run.empfaenger.institution},
-                          // TODO(#7): sign the protocol (CMS, server key) once signing exists.
-                          {"signatur", nullptr},
-                          {"objekte", zeilen}};
+        json protokoll = {
+            {"titel", "Vernichtungsprotokoll"},
+            {"nummer", protokoll_nummer},
+            {"prozess_id", run.id},
+            {"einheit", run.einheit_bezeichnung},
+            {"stichtag", run.stichtag.ToString()},
+            {"erstellt_am", dms::FormatTimestamp(now)},
+            {"ausgefuehrt_von", p.name},
+            {"vorgeschlagen_von", run.erstellt_von},
+            {"vernichtung_freigegeben_von", run.freigabe_von},
+            {"archiv", run.empfaenger.institution},
+            {"signatur", options_.signieren
+                             ? json{{"verfahren", "CMS (RFC 5652), detached, SHA-256"},
+                                    {"datei", "vernichtungsprotokoll-" +
+                                                  std::to_string(protokoll_nummer) + ".json.p7s"}}
+                             : json()},
+            {"objekte", zeilen}};
         ergebnis.protokoll = "vernichtungsprotokoll-" + std::to_string(protokoll_nummer) + ".json";
         const std::string path = Folder(run.id) + "/" + ergebnis.protokoll;
         AKTENWERK_RETURN_IF_ERROR(MakeFolder(Folder(run.id)));
@@ -1418,12 +1439,31 @@ Result<VernichtungsErgebnis> AussonderungService::Vernichten(const dms::Principa
                 "the records were removed; their protocol lines are "
                 "stored, but the protocol file failed");
         }
+        // The protocol is signed over its exact bytes; a failed signature is logged and the
+        // destruction, already done, stands.
+        std::string signatur;
+        if (options_.signieren) {
+            auto cms = options_.signieren(text);
+            Status kept = cms.ok() ? WriteFileDurably(path + ".p7s", *cms) : cms.status();
+            if (kept.ok()) {
+                signatur = std::move(cms).value();
+            } else {
+                Log().Error("vernichtungsprotokoll not signed",
+                            "prozess=" + run.id + " error=" + log::Quote(kept.ToString()));
+            }
+        }
         uint64_t size = 0;
         const std::string sha = Sha256OfFile(path, &size);
         AKTENWERK_RETURN_IF_ERROR(repo_->metadata().Commit(
             [&](storage::Txn& txn) -> Status {
                 AKTENWERK_ASSIGN_OR_RETURN(run, LoadRun(txn, id));
                 run.protokolle.push_back(ergebnis.protokoll);
+                if (!signatur.empty()) {
+                    txn.Put(keys::ProtokollSignatur(run.id, run.protokolle.size()),
+                            storage::EncodeValue({{"datei", ergebnis.protokoll},
+                                                  {"sha256", sha},
+                                                  {"cms", dms::EncodeBase64(signatur)}}));
+                }
                 AKTENWERK_ASSIGN_OR_RETURN(auto left, LoadRunObjekte(txn, run.id));
                 if (std::all_of(left.begin(), left.end(), Removed)) {
                     run.status = AussonderungsStatus::kAbgeschlossen;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -110,6 +111,10 @@ struct AussonderungOptions {
     xdomea::Kontakt empfaenger;      // the archive
     std::string instanz_id;
     std::string produkt_version;
+    // Signs a Vernichtungsprotokoll's bytes with the server key (a detached CMS, DER); unset:
+    // protocols stay unsigned. The signature is kept beside the protocol (.p7s) and in the
+    // metadata store.
+    std::function<Result<std::string>(std::string_view)> signieren;
 };
 
 // What a Vernichten call did.

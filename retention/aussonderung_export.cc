@@ -4,7 +4,9 @@
 #include "retention/aussonderung_export.h"
 
 #include "dms/audit.h"
+#include "dms/keys.h"
 #include "dms/objekt_io.h"
+#include "dms/signing.h"
 #include "dms/uuid.h"
 #include "retention/rules.h"
 #include "retention/xdomea/codes.h"
@@ -276,8 +278,11 @@ Status SchriftgutExport::WriteVersionen(const dms::Objekt& doc) {
     AKTENWERK_ASSIGN_OR_RETURN(auto versionen, repo_.Versions(dms::Principal::System(), doc.id));
     for (const auto& v : versionen) {
         const auto format = xdomea::DateiformatFor(v.mime_type, v.dateiname);
-        Primaerdatei datei{PrimaerdateiName(doc.id, v.nummer, v.dateiname), v.sha256, v.erstellt_am,
-                           v.mime_type.rfind("text/", 0) == 0};
+        Primaerdatei datei{PrimaerdateiName(doc.id, v.nummer, v.dateiname),
+                           v.sha256,
+                           v.erstellt_am,
+                           v.mime_type.rfind("text/", 0) == 0,
+                           {}};
         w_.Start("Version");
         w_.Element("Nummer", v.Label());
         w_.Start("Format");
@@ -289,13 +294,63 @@ Status SchriftgutExport::WriteVersionen(const dms::Objekt& doc) {
         w_.ElementIfAny("DateinameOriginal", v.dateiname);
         w_.ElementIfAny("Ersteller", v.erstellt_von);
         w_.Element("DatumUhrzeit", xdomea::DateTimeUtc(v.erstellt_am));
-        // TODO(#7): SignaturSiegel once versions carry signatures.
+        std::vector<Primaerdatei> signaturen;
+        bool eingebettet = false;
+        if (abgabe_) {
+            AKTENWERK_RETURN_IF_ERROR(
+                CollectSignaturen(datei, v.nummer, doc.id, &signaturen, &eingebettet));
+        }
+        // The schema offers a choice: signature files, or signatures embedded in the primary
+        // file. Files win when there are both: an embedded one travels inside the primary
+        // file anyway, a file not named would be lost.
+        if (!signaturen.empty()) {
+            w_.Start("SignaturSiegel");
+            for (const auto& s : signaturen) w_.Element("SignaturSiegelDatei", s.dateiname);
+            w_.End();
+        } else if (eingebettet) {
+            w_.Start("SignaturSiegel");
+            w_.Element("SignaturSiegelEingebettet", "1");
+            w_.End();
+        }
         w_.End();
         w_.End();
         w_.End();
         AKTENWERK_RETURN_IF_ERROR(dateien_(datei));
+        for (const auto& s : signaturen) AKTENWERK_RETURN_IF_ERROR(dateien_(s));
     }
     return Status::Ok();
+}
+
+// The signatures kept with a version (dms/integrity.h), as files named after the primary
+// file: "<uuid>_signatur-<n>.p7s". Signatures inside the content (an enveloping CMS, a
+// signed PDF's dictionaries) are not copied out but reported through `eingebettet`.
+Status SchriftgutExport::CollectSignaturen(const Primaerdatei& datei, uint32_t nummer,
+                                           const std::string& dokument_id,
+                                           std::vector<Primaerdatei>* out, bool* eingebettet) {
+    const std::string stem = datei.dateiname.substr(0, datei.dateiname.find('.'));
+    Status bad;
+    AKTENWERK_RETURN_IF_ERROR(repo_.metadata().Scan(
+        dms::keys::VersionSignaturPrefix(dokument_id, nummer), "", 0,
+        [&](std::string_view, std::string_view value) {
+            auto j = storage::DecodeValue(value);
+            if (!j.ok()) {
+                bad = j.status();
+                return false;
+            }
+            const std::string format = j->value("format", std::string());
+            if (format == "cms-enveloping-inhalt" || format == "pdf-signatur") {
+                *eingebettet = true;
+                return true;
+            }
+            Primaerdatei s;
+            s.dateiname =
+                stem + "_signatur-" + std::to_string(j->value("index", uint64_t{0})) + ".p7s";
+            s.erstellt_am = j->value("geprueft_am", int64_t{0});
+            s.daten = dms::DecodeBase64(j->value("cms", std::string())).value_or("");
+            if (!s.daten.empty()) out->push_back(std::move(s));
+            return true;
+        }));
+    return bad;
 }
 
 // The audit trail of the object as HistorienProtokollInformation: one entry per event, and per

@@ -22,6 +22,9 @@ struct Primaerdatei {
     std::string sha256;
     int64_t erstellt_am = 0;
     bool komprimieren = false;
+    // A signature file of a version (issue #7) is held here rather than in the blob store;
+    // when set, it is packed instead of the blob `sha256`.
+    std::string daten;
 };
 
 // The name of the primary file of version `nummer` of a Dokument: a UUID derived from both
@@ -64,6 +67,9 @@ class SchriftgutExport {
     Status WriteArchivspezifisch(const dms::Objekt& o, const Context& ctx);
     Status WriteHistorie(const std::string& id);
     Status WriteVersionen(const dms::Objekt& doc);
+    Status CollectSignaturen(const Primaerdatei& datei, uint32_t nummer,
+                             const std::string& dokument_id, std::vector<Primaerdatei>* out,
+                             bool* eingebettet);
     // Calls `fn` for every child of `id` of `kind` that the message includes, in order.
     Status ForEachChild(const std::string& id, dms::Kind kind,
                         const std::function<Status(const dms::Objekt&)>& fn);

@@ -46,4 +46,10 @@ inline std::string Protokoll(std::string_view run, std::string_view objekt_id) {
     return ProtokollPrefix(run) + std::string(objekt_id);
 }
 
+// The server's signature (CMS, DER, base64 in the value) of Vernichtungsprotokoll `nummer` of
+// an Aussonderung, kept in the store so that a backup carries it (issue #7).
+inline std::string ProtokollSignatur(std::string_view prozess_id, size_t nummer) {
+    return "t/protokoll-signatur/" + std::string(prozess_id) + "/" + std::to_string(nummer);
+}
+
 }  // namespace aktenwerk::retention::keys

@@ -10,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include "dms/integrity.h"
+#include "dms/keys.h"
 #include "dms/objekt_io.h"
+#include "dms/signing.h"
 #include "retention/aussonderung_export.h"
 #include "retention/keys.h"
 #include "retention/retention.h"
@@ -514,6 +517,52 @@ TEST_F(AussonderungTest, TransferIsRefusedWhileAnObjectToTransferIsHeld) {
     EXPECT_FALSE(service().NachrichtDatei(admin_, run.id, "0503").ok());
     Must(retention_->sperren().Release(admin_, hold.id, "erledigt"));
     EXPECT_TRUE(service().Abgeben(admin_, run.id).ok());
+}
+
+// Issue #7: a version's signature travels in the 0503 as a SignaturSiegelDatei beside its
+// primary file (checked by xmllint against the schema and by openssl cms -verify), the
+// Vernichtungsprotokoll is signed, and destruction leaves no signature behind.
+TEST_F(AussonderungTest, SignaturesGoIntoThe0503AndAwayWithTheDestroyedRecords) {
+    auto identity = Must(
+        dms::SigningIdentity::LoadOrCreateSelfSigned(dir_.Sub("data"), "t", clock_.NowMillis()));
+    auto integrity = Must(dms::IntegrityService::Open(repo_.get(), identity.get(), {}));
+    Must(integrity->SignVersion(admin_, d1_.id, 1));
+    retention_.reset();
+    AussonderungOptions options;
+    options.arbeitsverzeichnis = dir_.Sub("aus");
+    options.absender = {"psw", "073110000000", "Stadt Musterstadt", "Registratur"};
+    options.empfaenger = {"", "", "Landesarchiv Musterland", ""};
+    options.signieren = [&](std::string_view text) { return identity->SignDetached(text); };
+    retention_ = Must(Retention::Open(repo_.get(), options));
+    const Aussonderung run = Appraised();
+    Must(service().Abgeben(admin_, run.id));
+
+    const std::string zip = Must(service().NachrichtDatei(admin_, run.id, "0503"));
+    const std::string xml = Unpack(zip, run.id + "_Aussonderung.Aussonderung.0503.xml");
+    EXPECT_EQ(Xmllint({"--noout", "--schema", Schema(), xml}).exit_code, 0);
+    const std::string primaer = PrimaerdateiName(d1_.id, 1, "Antrag.pdf");
+    const std::string signatur = primaer.substr(0, primaer.find('.')) + "_signatur-1.p7s";
+    EXPECT_EQ(XPath(xml, "SignaturSiegelDatei"), std::set<std::string>{signatur});
+    std::ofstream(dir_.Sub("server.pem")) << identity->CertificatePem();
+    auto verified = test_support::RunCommand(
+        {"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", Unpack(zip, signatur),
+         "-content", Unpack(zip, primaer), "-CAfile", dir_.Sub("server.pem"), "-purpose", "any",
+         "-out", "/dev/null"});
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
+
+    EXPECT_EQ(Receive(run.id, ArchiveMessages().AussonderungImportBestaetigen(
+                                  run.id, {{akte1_.id, true, "LA 32/7", ""},
+                                           {v2_.id, true, "LA 32/8", ""}})),
+              "");
+    Must(service().Vernichten(admin_, run.id));
+    EXPECT_TRUE(Keys(dms::keys::DokumentSignaturPrefix(d1_.id)).empty());
+    const std::string protokoll = Must(service().ProtokollDatei(admin_, run.id, 1));
+    auto signed_protocol =
+        test_support::RunCommand({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                  protokoll + ".p7s", "-content", protokoll, "-CAfile",
+                                  dir_.Sub("server.pem"), "-purpose", "any", "-out", "/dev/null"});
+    EXPECT_EQ(signed_protocol.exit_code, 0) << signed_protocol.output;
+    EXPECT_EQ(Keys("t/protokoll-signatur/" + run.id + "/").size(), 1u);
 }
 
 }  // namespace

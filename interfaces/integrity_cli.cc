@@ -1,0 +1,467 @@
+// `verify` and `audit-export`, and the signing options of `serve`.
+#include "interfaces/integrity_cli.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "dms/audit.h"
+#include "dms/keys.h"
+#include "dms/model.h"
+#include "storage/blob_store.h"
+#include "storage/codec.h"
+#include "storage/log.h"
+#include "storage/metadata_store.h"
+
+namespace aktenwerk::interfaces {
+namespace {
+
+using nlohmann::json;
+
+std::string Opt(const std::map<std::string, std::string>& options, const std::string& key) {
+    auto it = options.find(key);
+    return it == options.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> Split(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string::npos) comma = text.size();
+        if (comma > start) out.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+// "--key value" and "--key=value" pairs; anything else is refused.
+Result<std::map<std::string, std::string>> ParseOptions(int argc, char** argv,
+                                                        const std::vector<std::string>& known) {
+    std::map<std::string, std::string> out;
+    for (int i = 2; i < argc; ++i) {
+        std::string key = argv[i];
+        if (key.rfind("--", 0) != 0) return InvalidArgumentError("unexpected argument " + key);
+        key = key.substr(2);
+        std::string value;
+        if (size_t eq = key.find('='); eq != std::string::npos) {
+            value = key.substr(eq + 1);
+            key.resize(eq);
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            return InvalidArgumentError("--" + key + " needs a value");
+        }
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            return InvalidArgumentError("unknown option --" + key + " (see aktenwerk help)");
+        }
+        out[key] = value;
+    }
+    return out;
+}
+
+// Shows progress on stderr: redrawn in place on a terminal, else one line every 10 s.
+class Progress {
+  public:
+    Progress() : tty_(::isatty(2) == 1), last_(std::chrono::steady_clock::now()) {}
+
+    void Update(uint64_t done, uint64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto every = tty_ ? std::chrono::milliseconds(200) : std::chrono::seconds(10);
+        if (now - last_ < every && done != total) return;
+        if (done == total && !shown_ && !tty_) return;
+        last_ = now;
+        shown_ = true;
+        const double pct =
+            total == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
+        char line[128];
+        std::snprintf(line, sizeof(line), "verify: %llu of %llu MB hashed (%.0f%%)",
+                      static_cast<unsigned long long>(done >> 20),
+                      static_cast<unsigned long long>(total >> 20), pct);
+        std::cerr << (tty_ ? "\r" : "") << line << (tty_ ? "" : "\n") << std::flush;
+    }
+    ~Progress() {
+        if (tty_ && shown_) std::cerr << "\n";
+    }
+
+  private:
+    bool tty_;
+    bool shown_ = false;
+    std::chrono::steady_clock::time_point last_;
+};
+
+int Report(const json& report) {
+    for (const auto& f : report.value("fehler", json::array())) {
+        std::cout << "FEHLER " << f.value("objekt", "") << ": " << f.value("fehler", "") << "\n";
+    }
+    const bool ok = report.value("ok", false);
+    std::cout << (ok ? "verify ok" : "verify FAILED") << " blobs=" << report.value("blobs", 0)
+              << " bytes=" << report.value("bytes", 0)
+              << " versionen=" << report.value("versionen", 0)
+              << " audit_eintraege=" << report.value("audit_eintraege", 0)
+              << " siegel=" << report.value("siegel", 0)
+              << " signaturen=" << report.value("signaturen", 0)
+              << " zeitstempel=" << report.value("zeitstempel", 0)
+              << " evidenzpfade=" << report.value("evidenzpfade", 0)
+              << " fehler=" << report.value("fehler", json::array()).size() << "\n";
+    return ok ? 0 : 1;
+}
+
+struct Stores {
+    std::unique_ptr<storage::MetadataStore> meta;
+    std::unique_ptr<storage::BlobStore> blobs;
+};
+
+// Opens the stores of a stopped data directory without the Repository, which would tidy
+// up at start-up: verify must look at the directory exactly as it is.
+Result<Stores> OpenStores(const std::string& data) {
+    struct stat st = {};
+    if (::stat((data + "/meta").c_str(), &st) != 0) {
+        return NotFoundError(data + " is not an Aktenwerk data directory (no meta/)");
+    }
+    Stores s;
+    auto meta = storage::MetadataStore::Open(data + "/meta");
+    if (!meta.ok()) {
+        if (meta.status().reason() == "locked") {
+            return meta.status().WithContext(
+                "the data directory is in use (stop the server, or use --url)");
+        }
+        return meta.status();
+    }
+    s.meta = std::move(meta).value();
+    AKTENWERK_ASSIGN_OR_RETURN(s.blobs, storage::BlobStore::Open(data + "/blobs"));
+    return s;
+}
+
+Status AddAnchors(dms::TrustStore* store, const std::string& files) {
+    for (const auto& f : Split(files)) AKTENWERK_RETURN_IF_ERROR(store->AddPemFile(f));
+    return Status::Ok();
+}
+
+int VerifyData(const std::map<std::string, std::string>& options) {
+    auto stores = OpenStores(Opt(options, "data"));
+    if (!stores.ok()) {
+        std::cerr << "aktenwerk: " << stores.status().ToString() << "\n";
+        return 2;
+    }
+    dms::TrustStore anchors, tsa;
+    for (auto [store, key] :
+         {std::pair{&anchors, "vertrauensanker"}, std::pair{&tsa, "tsa-vertrauen"}}) {
+        if (Status s = AddAnchors(store, Opt(options, key)); !s.ok()) {
+            std::cerr << "aktenwerk: " << s.message() << "\n";
+            return 2;
+        }
+    }
+    dms::VerifyOptions vo;
+    vo.trust = anchors.size() > 0 ? &anchors : nullptr;
+    vo.tsa_trust = &tsa;
+    Progress progress;
+    auto report = dms::VerifyRepository(*stores->meta, *stores->blobs, vo,
+                                        [&](uint64_t d, uint64_t t) { progress.Update(d, t); });
+    if (!report.ok()) {
+        std::cerr << "aktenwerk: verify: " << report.status().ToString() << "\n";
+        return 2;
+    }
+    return Report(dms::ToJson(*report));
+}
+
+// POSTs to the live server's check and returns its JSON answer.
+Result<json> AskServer(const std::string& url, const std::string& user,
+                       const std::string& password) {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    using tcp = boost::asio::ip::tcp;
+    if (url.rfind("http://", 0) != 0) {
+        // TODO(#7): verify --url over HTTPS; today use the server's plain loopback listener.
+        return InvalidArgumentError("--url must be http://HOST:PORT");
+    }
+    std::string rest = url.substr(7);
+    const std::string hostport = rest.substr(0, rest.find('/'));
+    const size_t colon = hostport.rfind(':');
+    const std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
+    boost::system::error_code ec;
+    boost::asio::io_context io;
+    tcp::resolver resolver(io);
+    auto endpoints = resolver.resolve(host, port, ec);
+    if (ec) return UnavailableError("resolve " + host + ": " + ec.message());
+    beast::tcp_stream stream(io);
+    stream.connect(endpoints, ec);
+    if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
+
+    http::request<http::string_body> req(http::verb::post, "/api/v1/integritaet/pruefung", 11);
+    req.set(http::field::host, hostport);
+    req.set(http::field::authorization, "Basic " + dms::EncodeBase64(user + ":" + password));
+    req.set(http::field::content_length, "0");
+    http::write(stream, req, ec);
+    if (ec) return UnavailableError("send: " + ec.message());
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256 << 20);
+    http::read(stream, buffer, parser, ec);
+    if (ec) return UnavailableError("answer: " + ec.message());
+    const auto& res = parser.get();
+    json body = json::parse(res.body(), nullptr, false);
+    if (res.result_int() != 200) {
+        std::string detail = body.is_object() ? body.value("detail", res.body()) : res.body();
+        return Status(res.result_int() == 401 || res.result_int() == 403
+                          ? StatusCode::kPermissionDenied
+                          : StatusCode::kUnavailable,
+                      "server answered " + std::to_string(res.result_int()) + ": " + detail);
+    }
+    if (!body.is_object()) return CorruptionError("server answered no JSON");
+    return body;
+}
+
+int VerifyUrl(const std::map<std::string, std::string>& options) {
+    std::string user = Opt(options, "benutzer");
+    if (user.empty()) user = "admin";
+    const char* env = std::getenv("AKTENWERK_PASSWORD");
+    std::string password = env ? env : "";
+    if (password.empty()) std::getline(std::cin, password);
+    if (::isatty(2) == 1) std::cerr << "verify: the server checks the repository ...\n";
+    auto answer = AskServer(Opt(options, "url"), user, password);
+    if (!answer.ok()) {
+        std::cerr << "aktenwerk: verify: " << answer.status().message() << "\n";
+        return 2;
+    }
+    return Report(*answer);
+}
+
+// The README of an audit export. The block between the marker lines is the check itself;
+// a test runs exactly that block.
+constexpr std::string_view kExportReadme = R"README(Aktenwerk audit trail export
+=============================
+
+This folder holds the audit trail of an Aktenwerk repository as a hash chain, the heads of
+the chain that the server signed (CMS, its own key) and the server's certificates. It can be
+checked with OpenSSL and a POSIX shell alone, without any Aktenwerk software.
+
+  chain.txt           one line per entry: sequence number and SHA-256 of the entry
+  entries/N.txt       exactly the bytes hashed for entry N: the hash of entry N-1 (empty for
+                      the first), a newline, and the entry as JSON
+  heads/N.txt         a signed chain head: "seq=N" and "hash=..." name entry N
+  heads/N.p7s         the server's detached CMS signature over heads/N.txt (DER)
+  heads/N.tst         an RFC 3161 timestamp over that signature, where one was obtained
+  certs.pem           every certificate the server has signed with
+
+What holds when the check passes: every entry hashes to its value in chain.txt, each entry
+names the hash of the one before (so none was changed, removed or inserted), every signed
+head verifies with the server's certificate and names an entry with that very hash (so the
+chain was not cut short behind a signed head). Decide yourself whether you trust certs.pem
+(compare its fingerprint with the one the operator gave you:
+openssl x509 -in certs.pem -noout -fingerprint -sha256).
+
+Run in this folder:
+
+# --- check ---
+fail=0; prev=""; last=0
+while read -r seq hash; do
+  f="entries/$seq.txt"
+  [ "$(head -n 1 "$f")" = "$prev" ] || { echo "entry $seq: link to entry before is broken"; fail=1; }
+  [ "$(openssl dgst -sha256 -r "$f" | cut -d' ' -f1)" = "$hash" ] || { echo "entry $seq: hash differs"; fail=1; }
+  [ "$seq" -eq $((last + 1)) ] || { echo "entry $seq: entries before it are missing"; fail=1; }
+  prev="$hash"; last="$seq"
+done < chain.txt
+for h in heads/*.txt; do
+  [ -e "$h" ] || continue
+  n=$(basename "$h" .txt)
+  openssl cms -verify -binary -inform DER -in "heads/$n.p7s" -content "$h" \
+      -CAfile certs.pem -purpose any -out /dev/null 2>/dev/null \
+      || { echo "head $n: signature does not verify"; fail=1; }
+  grep -qx "$n $(sed -n 's/^hash=//p' "$h")" chain.txt \
+      || { echo "head $n: the chain does not reach this signed head"; fail=1; }
+done
+[ "$fail" -eq 0 ] && echo "audit chain ok: $last entries"
+# --- end ---
+
+A timestamp (heads/N.tst, an RFC 3161 TimeStampToken) covers the whole signature file
+heads/N.p7s; check it with the authority's certificate tsa.pem, which the operator gives you:
+
+openssl ts -verify -token_in -in heads/N.tst -data heads/N.p7s -CAfile tsa.pem
+)README";
+
+Status WriteText(const std::string& path, std::string_view text) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.close();
+    return out ? Status::Ok() : ErrnoError("write " + path, errno);
+}
+
+Status ExportEntries(const storage::MetadataStore& meta, const std::string& out, uint64_t* count) {
+    std::string chain;
+    Status failure;
+    AKTENWERK_RETURN_IF_ERROR(meta.Scan(dms::keys::kAuditPrefix, "", 0, [&](auto, auto value) {
+        auto j = storage::DecodeValue(value);
+        auto entry = j.ok() ? dms::AuditEntryFromJson(*j) : Result<dms::AuditEntry>(j.status());
+        if (!entry.ok()) {
+            failure = entry.status();
+            return false;
+        }
+        json body = dms::ToJson(*entry);
+        body.erase("hash");
+        const std::string seq = std::to_string(entry->seq);
+        failure = WriteText(out + "/entries/" + seq + ".txt",
+                            entry->vorheriger_hash + "\n" + body.dump());
+        chain += seq + " " + entry->hash + "\n";
+        ++*count;
+        return failure.ok();
+    }));
+    AKTENWERK_RETURN_IF_ERROR(failure);
+    return WriteText(out + "/chain.txt", chain);
+}
+
+Status ExportHeads(const storage::MetadataStore& meta, const std::string& out) {
+    Status failure;
+    std::string certs;
+    AKTENWERK_RETURN_IF_ERROR(meta.Scan(dms::keys::kServerCertPrefix, "", 0, [&](auto, auto v) {
+        auto j = storage::DecodeValue(v);
+        if (!j.ok()) return true;
+        auto der = dms::DecodeBase64(j->value("der", std::string()));
+        if (!der) return true;
+        // PEM by hand: base64 in lines of 64.
+        const std::string b64 = dms::EncodeBase64(*der);
+        certs += "-----BEGIN CERTIFICATE-----\n";
+        for (size_t i = 0; i < b64.size(); i += 64) certs += b64.substr(i, 64) + "\n";
+        certs += "-----END CERTIFICATE-----\n";
+        return true;
+    }));
+    AKTENWERK_RETURN_IF_ERROR(WriteText(out + "/certs.pem", certs));
+    AKTENWERK_RETURN_IF_ERROR(meta.Scan(dms::keys::kAuditSealPrefix, "", 0, [&](auto, auto v) {
+        auto j = storage::DecodeValue(v);
+        if (!j.ok()) return true;
+        const uint64_t seq = j->value("seq", uint64_t{0});
+        const std::string base = out + "/heads/" + std::to_string(seq);
+        failure = WriteText(base + ".txt",
+                            dms::IntegrityService::HeadText(seq, j->value("hash", std::string()),
+                                                            j->value("zeit", int64_t{0})));
+        if (failure.ok()) {
+            failure = WriteText(base + ".p7s",
+                                dms::DecodeBase64(j->value("cms", std::string())).value_or(""));
+        }
+        auto token = dms::DecodeBase64(j->value("zeitstempel", std::string())).value_or("");
+        if (failure.ok() && !token.empty()) failure = WriteText(base + ".tst", token);
+        return failure.ok();
+    }));
+    return failure;
+}
+
+}  // namespace
+
+const std::vector<std::string>& IntegrityServeOptions() {
+    static const std::vector<std::string> kOptions = {"signatur-schluessel",
+                                                      "signatur-zertifikat",
+                                                      "signatur-pkcs12",
+                                                      "vertrauensanker",
+                                                      "tsa-url",
+                                                      "tsa-vertrauen",
+                                                      "siegel-intervall"};
+    return kOptions;
+}
+
+std::vector<std::string> WithIntegrityOptions(std::vector<std::string> options) {
+    options.insert(options.end(), IntegrityServeOptions().begin(), IntegrityServeOptions().end());
+    return options;
+}
+
+Result<std::unique_ptr<dms::SigningIdentity>> LoadIdentity(
+    const std::map<std::string, std::string>& options, const std::string& data_dir,
+    int64_t now_millis) {
+    const std::string p12 = Opt(options, "signatur-pkcs12");
+    const std::string key = Opt(options, "signatur-schluessel");
+    const std::string cert = Opt(options, "signatur-zertifikat");
+    if (!p12.empty()) {
+        if (!key.empty() || !cert.empty()) {
+            return InvalidArgumentError(
+                "--signatur-pkcs12 excludes --signatur-schluessel/-zertifikat");
+        }
+        const char* password = std::getenv("AKTENWERK_SIGNATUR_PASSWORT");
+        return dms::SigningIdentity::LoadPkcs12(p12, password ? password : "");
+    }
+    if (key.empty() != cert.empty()) {
+        return InvalidArgumentError("--signatur-schluessel and --signatur-zertifikat go together");
+    }
+    if (!key.empty()) return dms::SigningIdentity::LoadPem(key, cert);
+    char host[256] = {};
+    if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+    return dms::SigningIdentity::LoadOrCreateSelfSigned(data_dir, host[0] ? host : "localhost",
+                                                        now_millis);
+}
+
+dms::IntegrityOptions IntegrityOptionsFrom(const std::map<std::string, std::string>& options) {
+    dms::IntegrityOptions out;
+    out.trust_anchor_files = Split(Opt(options, "vertrauensanker"));
+    out.tsa_url = Opt(options, "tsa-url");
+    out.tsa_trust_files = Split(Opt(options, "tsa-vertrauen"));
+    return out;
+}
+
+Result<int64_t> SealIntervalFrom(const std::map<std::string, std::string>& options) {
+    const std::string text = Opt(options, "siegel-intervall");
+    if (text.empty()) return int64_t{300'000};
+    char* end = nullptr;
+    const long seconds = std::strtol(text.c_str(), &end, 10);
+    if (*end != '\0' || seconds < 1 || seconds > 86400) {
+        return InvalidArgumentError("--siegel-intervall must be 1 to 86400 seconds");
+    }
+    return static_cast<int64_t>(seconds) * 1000;
+}
+
+int VerifyMain(int argc, char** argv) {
+    log::Init(log::Level::kWarning);
+    auto options =
+        ParseOptions(argc, argv, {"data", "url", "benutzer", "vertrauensanker", "tsa-vertrauen"});
+    if (!options.ok()) {
+        std::cerr << "aktenwerk: " << options.status().message() << "\n";
+        return 2;
+    }
+    const bool data = !Opt(*options, "data").empty();
+    const bool url = !Opt(*options, "url").empty();
+    if (data == url) {
+        std::cerr << "aktenwerk: verify needs either --data DIR or --url URL\n";
+        return 2;
+    }
+    return data ? VerifyData(*options) : VerifyUrl(*options);
+}
+
+int AuditExportMain(int argc, char** argv) {
+    log::Init(log::Level::kWarning);
+    auto options = ParseOptions(argc, argv, {"data", "out"});
+    if (!options.ok() || Opt(*options, "data").empty() || Opt(*options, "out").empty()) {
+        std::cerr << "aktenwerk: usage: aktenwerk audit-export --data DIR --out FOLDER\n";
+        return 2;
+    }
+    const std::string out = Opt(*options, "out");
+    std::error_code ec;
+    std::filesystem::create_directories(out + "/entries", ec);
+    std::filesystem::create_directories(out + "/heads", ec);
+    if (ec) {
+        std::cerr << "aktenwerk: cannot create " << out << ": " << ec.message() << "\n";
+        return 2;
+    }
+    auto stores = OpenStores(Opt(*options, "data"));
+    uint64_t count = 0;
+    Status s = stores.ok() ? ExportEntries(*stores->meta, out, &count) : stores.status();
+    if (s.ok()) s = ExportHeads(*stores->meta, out);
+    if (s.ok()) s = WriteText(out + "/README.txt", kExportReadme);
+    if (!s.ok()) {
+        std::cerr << "aktenwerk: audit-export: " << s.ToString() << "\n";
+        return 2;
+    }
+    std::cout << "exported entries=" << count << " to " << out << "\n";
+    return 0;
+}
+
+}  // namespace aktenwerk::interfaces
