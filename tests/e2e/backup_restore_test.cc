@@ -215,6 +215,55 @@ TEST_F(BackupRestoreTest, RegisterOfAnotherRepositoryIsRefusedAndNothingIsRestor
     EXPECT_FALSE(fs::exists(scratch().Sub("restored")));
 }
 
+TEST_F(BackupRestoreTest, MalformedRegisterFileIsRefusedAndNothingIsRestored) {
+    ASSERT_TRUE(StartServer({}, DataDir()));
+    CreateAblage();
+    BackupOnline();
+    ASSERT_TRUE(server().Stop().has_value());
+    const std::string reg = scratch().Sub("register.json");
+    std::ofstream(reg) << R"({"format": "aktenwerk-entfernungen", "instanz": 7})";
+
+    auto restored = Aktenwerk({"restore", "--from", BackupDir(), "--data",
+                               scratch().Sub("restored"), "--destroyed-from", reg});
+
+    EXPECT_NE(restored.exit_code, 0);
+    EXPECT_NE(restored.output.find("belongs to another repository"), std::string::npos)
+        << restored.output;
+    std::ofstream(reg, std::ios::trunc) << "kein JSON";
+    restored = Aktenwerk({"restore", "--from", BackupDir(), "--data", scratch().Sub("restored"),
+                          "--destroyed-from", reg});
+    EXPECT_NE(restored.exit_code, 0);
+    EXPECT_NE(restored.output.find("is not a register"), std::string::npos) << restored.output;
+    EXPECT_FALSE(fs::exists(scratch().Sub("restored")));
+}
+
+// A removal the register records for a record that a hold in the backup protects is not
+// forced through: the restore stops, says why, and leaves nothing (restore a newer snapshot).
+TEST_F(BackupRestoreTest, RemovalThatAHoldInTheBackupBlocksStopsTheRestore) {
+    ASSERT_TRUE(StartServer({}, DataDir()));
+    Ablage a = CreateAblage();
+    const std::string doc = UploadDokument(a.vorgang_id, "Akte.txt", "gesperrt gesichert");
+    auto hold = api().PostJson(
+        "/api/v1/sperren",
+        {{"objekt_id", a.akte_id}, {"grund", "Pruefung"}, {"anordnende_stelle", "Rechnungshof"}});
+    ASSERT_EQ(hold.status, 201) << hold.Describe();
+    BackupOnline();
+    ASSERT_EQ(api()
+                  .PostJson("/api/v1/sperren/" + hold.Json()["id"].get<std::string>() + "/aufheben",
+                            {{"grund", "erledigt"}})
+                  .status,
+              200);
+    ASSERT_EQ(api().Delete("/api/v1/dokumente/" + doc + "?grund=Bereinigung").status, 200);
+    ASSERT_TRUE(server().Stop().has_value());
+
+    auto restored = Aktenwerk({"restore", "--from", BackupDir(), "--data",
+                               scratch().Sub("restored"), "--destroyed-from", DataDir()});
+
+    EXPECT_NE(restored.exit_code, 0);
+    EXPECT_NE(restored.output.find(doc), std::string::npos) << restored.output;
+    EXPECT_FALSE(fs::exists(scratch().Sub("restored")));
+}
+
 TEST_F(BackupRestoreTest, HoldInTheBackupStillBlocksDeletionAfterTheRestore) {
     ASSERT_TRUE(StartServer({}, DataDir()));
     Ablage a = CreateAblage();
