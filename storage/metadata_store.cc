@@ -493,8 +493,12 @@ Status MetadataSnapshot::Scan(
     return FromLevelDb(it->status(), "scan snapshot");
 }
 
-std::unique_ptr<MetadataSnapshot> MetadataStore::Snapshot() const {
-    return std::unique_ptr<MetadataSnapshot>(new MetadataSnapshot(db_.get(), db_->GetSnapshot()));
+Result<std::unique_ptr<MetadataSnapshot>> MetadataStore::Snapshot() const {
+    std::shared_lock<std::shared_timed_mutex> db_lock(db_mu_);
+    if (!db_) return Reopening();
+    leveldb::DB* db = db_.get();
+    return std::unique_ptr<MetadataSnapshot>(
+        new MetadataSnapshot(std::move(db_lock), db, db->GetSnapshot()));
 }
 
 }  // namespace aktenwerk::storage

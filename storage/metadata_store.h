@@ -114,7 +114,9 @@ struct CommitStats {
 };
 
 // A consistent read view of the committed metadata at one moment (a LevelDB snapshot). Writes
-// committed after it was taken are not seen. Thread-safe; must not outlive its store.
+// committed after it was taken are not seen. Thread-safe; must not outlive its store. While
+// it lives, the store's LevelDB handle is held shared, so a recovery after a write failure
+// (which replaces the handle) waits until the snapshot is gone.
 class MetadataSnapshot {
   public:
     ~MetadataSnapshot();
@@ -128,8 +130,10 @@ class MetadataSnapshot {
 
   private:
     friend class MetadataStore;
-    MetadataSnapshot(leveldb::DB* db, const leveldb::Snapshot* snapshot)
-        : db_(db), snapshot_(snapshot) {}
+    MetadataSnapshot(std::shared_lock<std::shared_timed_mutex> db_lock, leveldb::DB* db,
+                     const leveldb::Snapshot* snapshot)
+        : db_lock_(std::move(db_lock)), db_(db), snapshot_(snapshot) {}
+    std::shared_lock<std::shared_timed_mutex> db_lock_;  // keeps db_ from being replaced
     leveldb::DB* db_;
     const leveldb::Snapshot* snapshot_;
 };
@@ -190,8 +194,9 @@ class MetadataStore {
     uint64_t ApproximateSize() const;
 
     // A snapshot of everything committed so far, for online backups; it holds back LevelDB's
-    // compaction of what it sees, so keep it only as long as the copy takes.
-    std::unique_ptr<MetadataSnapshot> Snapshot() const;
+    // compaction of what it sees, and a recovery after a write failure, so keep it only as
+    // long as the copy takes. kUnavailable ("recovering") while the store is being reopened.
+    Result<std::unique_ptr<MetadataSnapshot>> Snapshot() const;
 
   private:
     struct Writer;

@@ -59,7 +59,7 @@ Result<std::unique_ptr<SnapshotSource>> SnapshotSource::Open(const MetadataStore
     // The order matters: a blob whose last reference goes away after the snapshot is then
     // kept (its removal deferred) until the copy is done.
     RemovalHold hold = blobs.HoldRemovals();
-    std::unique_ptr<MetadataSnapshot> snapshot = meta.Snapshot();
+    AKTENWERK_ASSIGN_OR_RETURN(std::unique_ptr<MetadataSnapshot> snapshot, meta.Snapshot());
     std::unique_ptr<SnapshotSource> source(
         new SnapshotSource(blobs, std::move(options), std::move(hold), std::move(snapshot)));
     AKTENWERK_RETURN_IF_ERROR(source->Measure());

@@ -54,9 +54,12 @@ class BackupRestoreTest : public E2eTest {
 
     // The check every restored copy must pass: consistent on disk, and the same documents
     // with the same content as `original` wherever both have them.
-    // TODO(#7): run `aktenwerk verify` here as well once it exists.
+    // `aktenwerk verify` re-hashes the blobs and checks the chain, its signed heads, the
+    // signatures and the evidence paths, which the data-dir check does not.
     void ExpectRestoredCopyConsistent(const std::string& restored, DataDirFacts* facts) {
         EXPECT_TRUE(DataDirIsConsistent(restored, facts));
+        auto verified = Aktenwerk({"verify", "--data", restored});
+        EXPECT_EQ(verified.exit_code, 0) << verified.output;
     }
 };
 

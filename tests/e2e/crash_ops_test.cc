@@ -49,6 +49,18 @@ class CrashOpsTest : public E2eTest {
   protected:
     std::string DataDir() const { return scratch().Sub("data"); }
 
+    // The stopped data directory is consistent and `aktenwerk verify` finds no fault in it.
+    ::testing::AssertionResult ConsistentAndVerified(DataDirFacts* facts = nullptr) {
+        auto consistent = DataDirIsConsistent(DataDir(), facts);
+        if (!consistent) return consistent;
+        auto verified = test_support::RunCommand({AktenwerkBinary(), "verify", "--data", DataDir()});
+        if (verified.exit_code != 0) {
+            return ::testing::AssertionFailure() << "verify exit=" << verified.exit_code << "\n"
+                                                 << verified.output;
+        }
+        return ::testing::AssertionSuccess();
+    }
+
     // One client's mixed work in its own Vorgang under `akte_id`: uploads, now and then a
     // delete of its last upload, and a zdA of its Vorgang after `close_after` uploads (then
     // a new Vorgang). Ends when the server is gone or after a bounded number of steps.
@@ -156,7 +168,7 @@ TEST_F(CrashOpsTest, KillDuringMixedIngestZdaAndDeletionLosesNothingAcknowledged
         server().Kill();
         for (auto& t : threads) t.join();
 
-        ASSERT_TRUE(DataDirIsConsistent(DataDir()));
+        ASSERT_TRUE(ConsistentAndVerified());
         ASSERT_TRUE(server().Restart());
         ReconnectApi();
         ExpectAcknowledgedState(ledger);
@@ -194,7 +206,7 @@ TEST_F(CrashOpsTest, KillDuringReindexLeavesAnIndexThatIsRebuiltAtTheNextStart) 
         ::waitpid(pid, &status, 0);
     }
 
-    ASSERT_TRUE(DataDirIsConsistent(DataDir()));
+    ASSERT_TRUE(ConsistentAndVerified());
     ASSERT_TRUE(server().Restart());
     ReconnectApi();
     WaitForIndex();
@@ -280,7 +292,7 @@ TEST_F(CrashAussonderungTest, KillDuringDestructionLeavesEveryAkteWholeOrDestroy
         server().Kill();
         destroyer.join();
 
-        ASSERT_TRUE(DataDirIsConsistent(DataDir(), &facts));
+        ASSERT_TRUE(ConsistentAndVerified(&facts));
         for (size_t i = 0; i + 1 < appraisal.size(); i += 2) {
             EXPECT_EQ(facts.stubs.count(appraisal[i].first),
                       facts.stubs.count(appraisal[i + 1].first))
@@ -301,7 +313,7 @@ TEST_F(CrashAussonderungTest, KillDuringDestructionLeavesEveryAkteWholeOrDestroy
         EXPECT_TRUE(finished.Json()["offen"].empty()) << finished.Describe();
     }
     ASSERT_TRUE(server().Stop().has_value());
-    ASSERT_TRUE(DataDirIsConsistent(DataDir(), &facts));
+    ASSERT_TRUE(ConsistentAndVerified(&facts));
     EXPECT_TRUE(facts.dokumente.empty());
     EXPECT_TRUE(facts.blobs.empty());
     EXPECT_EQ(facts.stubs.size(), appraisal.size());

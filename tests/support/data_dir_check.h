@@ -1,7 +1,8 @@
 // Test support: checks a stopped server's data directory the way an operator's `verify`
 // would, for the crash, backup and restore tests. Opens it as the server does (so the
 // start-up sweep runs first), then checks the audit chain, every blob reference and file.
-// TODO(#7): also run `aktenwerk verify` on the directory once that command exists.
+// Tests that have the binary run `aktenwerk verify` beside it, which also re-hashes every
+// blob and checks signatures and evidence paths.
 #pragma once
 
 #include <cstdint>
