@@ -674,6 +674,13 @@ Result<VersionSignatur> IntegrityService::SignVersion(const Principal& p,
     sig.geprueft_am = repo_->clock().NowMillis();
     Apply(VerifyCms(sig.cms, repo_->blobs().PathFor(version.sha256), *trust_, sig.geprueft_am),
           &sig);
+    // The server signs nothing that it would not accept itself: with its certificate
+    // expired that is the operator's to fix (a new identity), not a fault of the request.
+    if (sig.ergebnis == "zertifikat-abgelaufen") {
+        return FailedPreconditionError("the server's signing certificate is not valid now (" +
+                                           sig.detail + "); configure a new one",
+                                       "certificate-expired");
+    }
     if (sig.ergebnis != "gueltig") {
         return InternalError("own signature of " + sig.dokument_id +
                              " does not verify: " + sig.detail);

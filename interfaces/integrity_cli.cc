@@ -13,8 +13,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include "dms/audit.h"
@@ -177,34 +179,18 @@ int VerifyData(const std::map<std::string, std::string>& options) {
     return Report(dms::ToJson(*report));
 }
 
-// POSTs to the live server's check and returns its JSON answer.
-Result<json> AskServer(const std::string& url, const std::string& user,
-                       const std::string& password) {
-    namespace beast = boost::beast;
-    namespace http = beast::http;
-    using tcp = boost::asio::ip::tcp;
-    if (url.rfind("http://", 0) != 0) {
-        // TODO(#7): verify --url over HTTPS; today use the server's plain loopback listener.
-        return InvalidArgumentError("--url must be http://HOST:PORT");
-    }
-    std::string rest = url.substr(7);
-    const std::string hostport = rest.substr(0, rest.find('/'));
-    const size_t colon = hostport.rfind(':');
-    const std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-    boost::system::error_code ec;
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) return UnavailableError("resolve " + host + ": " + ec.message());
-    beast::tcp_stream stream(io);
-    stream.connect(endpoints, ec);
-    if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
+namespace beast = boost::beast;
+namespace http = beast::http;
 
+// Sends the check request over `stream` (plain or TLS, connected) and returns the answer.
+template <typename Stream>
+Result<http::response<http::string_body>> Exchange(Stream& stream, const std::string& hostport,
+                                                   const std::string& credentials) {
     http::request<http::string_body> req(http::verb::post, "/api/v1/integritaet/pruefung", 11);
     req.set(http::field::host, hostport);
-    req.set(http::field::authorization, "Basic " + dms::EncodeBase64(user + ":" + password));
+    req.set(http::field::authorization, "Basic " + dms::EncodeBase64(credentials));
     req.set(http::field::content_length, "0");
+    boost::system::error_code ec;
     http::write(stream, req, ec);
     if (ec) return UnavailableError("send: " + ec.message());
     beast::flat_buffer buffer;
@@ -212,7 +198,60 @@ Result<json> AskServer(const std::string& url, const std::string& user,
     parser.body_limit(256 << 20);
     http::read(stream, buffer, parser, ec);
     if (ec) return UnavailableError("answer: " + ec.message());
-    const auto& res = parser.get();
+    return parser.release();
+}
+
+// Connects to `host`:`port` and exchanges the check request, over TLS when `tls`: the
+// server's certificate must chain to `ca_file` (or the system's anchors when empty) and
+// name `host`.
+Result<http::response<http::string_body>> Ask(bool tls, const std::string& host,
+                                              const std::string& port, const std::string& ca_file,
+                                              const std::string& credentials) {
+    using tcp = boost::asio::ip::tcp;
+    boost::system::error_code ec;
+    boost::asio::io_context io;
+    tcp::resolver resolver(io);
+    auto endpoints = resolver.resolve(host, port, ec);
+    if (ec) return UnavailableError("resolve " + host + ": " + ec.message());
+    const std::string hostport = host + ":" + port;
+    if (!tls) {
+        beast::tcp_stream stream(io);
+        stream.connect(endpoints, ec);
+        if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
+        return Exchange(stream, hostport, credentials);
+    }
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+    if (ca_file.empty()) {
+        ctx.set_default_verify_paths(ec);
+    } else {
+        ctx.load_verify_file(ca_file, ec);
+    }
+    if (ec) return InvalidArgumentError("--ca-datei " + ca_file + ": " + ec.message());
+    ctx.set_verify_mode(boost::asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+    SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+    stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
+    beast::get_lowest_layer(stream).connect(endpoints, ec);
+    if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
+    stream.handshake(boost::asio::ssl::stream_base::client, ec);
+    if (ec) return UnavailableError("TLS with " + hostport + ": " + ec.message());
+    return Exchange(stream, hostport, credentials);
+}
+
+// POSTs to the live server's check and returns its JSON answer.
+Result<json> AskServer(const std::string& url, const std::string& ca_file,
+                       const std::string& credentials) {
+    const bool tls = url.rfind("https://", 0) == 0;
+    if (!tls && url.rfind("http://", 0) != 0) {
+        return InvalidArgumentError("--url must be http://HOST:PORT or https://HOST:PORT");
+    }
+    const std::string rest = url.substr(tls ? 8 : 7);
+    const std::string hostport = rest.substr(0, rest.find('/'));
+    const size_t colon = hostport.rfind(':');
+    const std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+    const std::string port =
+        colon == std::string::npos ? (tls ? "443" : "80") : hostport.substr(colon + 1);
+    AKTENWERK_ASSIGN_OR_RETURN(auto res, Ask(tls, host, port, ca_file, credentials));
     json body = json::parse(res.body(), nullptr, false);
     if (res.result_int() != 200) {
         std::string detail = body.is_object() ? body.value("detail", res.body()) : res.body();
@@ -232,7 +271,7 @@ int VerifyUrl(const std::map<std::string, std::string>& options) {
     std::string password = env ? env : "";
     if (password.empty()) std::getline(std::cin, password);
     if (::isatty(2) == 1) std::cerr << "verify: the server checks the repository ...\n";
-    auto answer = AskServer(Opt(options, "url"), user, password);
+    auto answer = AskServer(Opt(options, "url"), Opt(options, "ca-datei"), user + ":" + password);
     if (!answer.ok()) {
         std::cerr << "aktenwerk: verify: " << answer.status().message() << "\n";
         return 2;
@@ -421,8 +460,8 @@ Result<int64_t> SealIntervalFrom(const std::map<std::string, std::string>& optio
 
 int VerifyMain(int argc, char** argv) {
     log::Init(log::Level::kWarning);
-    auto options =
-        ParseOptions(argc, argv, {"data", "url", "benutzer", "vertrauensanker", "tsa-vertrauen"});
+    auto options = ParseOptions(
+        argc, argv, {"data", "url", "benutzer", "ca-datei", "vertrauensanker", "tsa-vertrauen"});
     if (!options.ok()) {
         std::cerr << "aktenwerk: " << options.status().message() << "\n";
         return 2;

@@ -36,9 +36,11 @@ dms::IntegrityOptions IntegrityOptionsFrom(const std::map<std::string, std::stri
 // kInvalidArgument outside 1 to 86400 seconds.
 Result<int64_t> SealIntervalFrom(const std::map<std::string, std::string>& options);
 
-// `aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--vertrauensanker FILE,...]
-// [--tsa-vertrauen FILE,...]`: prints each fault on stdout, progress on stderr, and
-// returns 0 when everything holds, 1 when a fault was found, 2 when the check could not run.
+// `aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--ca-datei PEM]
+// [--vertrauensanker FILE,...] [--tsa-vertrauen FILE,...]`: prints each fault on stdout,
+// progress on stderr, and returns 0 when everything holds, 1 when a fault was found, 2
+// when the check could not run. Over https:// the server's certificate must chain to
+// --ca-datei (default: the system's anchors) and name the host.
 int VerifyMain(int argc, char** argv);
 
 // `aktenwerk audit-export --data DIR --out FOLDER`: writes the chain, its signed heads, the

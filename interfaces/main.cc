@@ -73,11 +73,13 @@ usage:
       trace, debug, info (default), warning, error; logs go to stderr. --access-log false
       drops the line per request that is logged at info (server errors are still logged).
 
-  aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--vertrauensanker PEM,PEM]
+  aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--ca-datei PEM]
+      [--vertrauensanker PEM,PEM] [--tsa-vertrauen PEM,PEM]
       Checks the whole repository: every blob re-hashed, every reference, the audit chain
       and its signed heads, every signature, timestamp and evidence path. Prints each
       fault; exits 1 when one was found. --data reads a stopped server's directory;
-      --url asks a running server (administrators; password from AKTENWERK_PASSWORD).
+      --url asks a running server (administrators; password from AKTENWERK_PASSWORD;
+      over https the server certificate must chain to --ca-datei or the system's anchors).
 
   aktenwerk audit-export --data DIR --out FOLDER
       Writes the audit chain, its signed heads and the server certificates with a

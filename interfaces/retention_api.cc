@@ -467,8 +467,17 @@ Response RetentionApi::Protokoll(Ctx& c) {
     if (!n || *n == 0) return Problem(NotFoundError("no protocol " + c.params.at(1)), c.req);
     auto path = retention_->aussonderungen().ProtokollDatei(c.p, c.id(), *n);
     if (!path.ok()) return Problem(path.status(), c.req);
-    return FileResponse(*path, "application/json; charset=utf-8",
-                        path->substr(path->rfind('/') + 1), c.req);
+    const std::string name = path->substr(path->rfind('/') + 1);
+    // ?teil=signatur: the server's detached CMS over the protocol's bytes (issue #7).
+    if (c.req.Query("teil").value_or("") == "signatur") {
+        const std::string signature = *path + ".p7s";
+        if (::access(signature.c_str(), F_OK) != 0) {
+            return Problem(NotFoundError("Vernichtungsprotokoll " + name + " is not signed"),
+                           c.req);
+        }
+        return FileResponse(signature, "application/pkcs7-signature", name + ".p7s", c.req);
+    }
+    return FileResponse(*path, "application/json; charset=utf-8", name, c.req);
 }
 
 }  // namespace aktenwerk::interfaces

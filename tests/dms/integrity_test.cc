@@ -194,6 +194,14 @@ TEST_F(IntegrityTest, SignatureWhoseCertificateHasExpiredIsRecordedSo) {
     EXPECT_EQ(sig.ergebnis, "zertifikat-abgelaufen");
 }
 
+TEST_F(IntegrityTest, ServerDoesNotSignWithAnExpiredCertificate) {
+    OpenIntegrity();
+    clock_.Advance(int64_t{3660} * 24 * 3600 * 1000);  // its certificate runs for ten years
+    ExpectRefused(integrity_->SignVersion(user_, dokument_.id, 1).status(),
+                  StatusCode::kFailedPrecondition, "certificate-expired");
+    EXPECT_TRUE(Keys(keys::DokumentSignaturPrefix(dokument_.id)).empty());
+}
+
 TEST_F(IntegrityTest, ContentThatIsNoSignatureIsRefused) {
     OpenIntegrity();
     ExpectRefused(integrity_->AttachSignature(user_, dokument_.id, 1, "kein CMS").status(),

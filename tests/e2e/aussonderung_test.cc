@@ -306,6 +306,21 @@ TEST_F(AussonderungE2eTest, WholeRunFromOfferToDestructionLeavesNothingBehind) {
     EXPECT_EQ(zeilen[d3_]["inhalte"][0]["sha256"],
               test_support::Sha256Hex(contents_["Beschwerde Anwohner.txt"]));
 
+    // The protocol is signed with the server key, checkable by openssl alone.
+    auto signatur =
+        api().Get("/api/v1/aussonderungen/" + run_id + "/vernichtungsprotokolle/1?teil=signatur");
+    ASSERT_EQ(signatur.status, 200) << signatur.Describe();
+    EXPECT_EQ(signatur.Header("Content-Type"), "application/pkcs7-signature");
+    test_support::WriteFileBytes(scratch().Sub("protokoll.json"), protokoll.body);
+    test_support::WriteFileBytes(scratch().Sub("protokoll.p7s"), signatur.body);
+    test_support::WriteFileBytes(scratch().Sub("server.pem"),
+                                 api().Get("/api/v1/integritaet/zertifikat").body);
+    auto checked = test_support::RunCommand(
+        {"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+         scratch().Sub("protokoll.p7s"), "-content", scratch().Sub("protokoll.json"), "-CAfile",
+         scratch().Sub("server.pem"), "-purpose", "any", "-out", "/dev/null"});
+    EXPECT_EQ(checked.exit_code, 0) << checked.output;
+
     // Stubs answer for the Akten; the held and the not-due Akte are untouched.
     EXPECT_EQ(api().Get("/api/v1/akten/" + akte1_).status, 410);
     auto stub = api().Get("/api/v1/ausgesondert/" + akte1_).Json();

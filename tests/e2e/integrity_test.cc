@@ -219,6 +219,32 @@ TEST_F(IntegrityE2eTest, VerifyThroughTheApiOfALiveServerIsForAdministratorsOnly
     EXPECT_NE(bad.output.find("content does not match its name"), std::string::npos) << bad.output;
 }
 
+TEST_F(IntegrityE2eTest, VerifyOverHttpsTrustsOnlyTheGivenCertificateForItsHost) {
+    const std::string cert = scratch().Sub("tls.pem");
+    const std::string key = scratch().Sub("tls.key");
+    CommandResult made =
+        RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    ASSERT_TRUE(StartServer({"--tls-cert", cert, "--tls-key", key}));
+    const std::string port = std::to_string(server().port());
+    const std::vector<std::string> env = {"AKTENWERK_PASSWORD=" + server().admin_password()};
+    auto verify = [&](const std::string& url, std::vector<std::string> extra) {
+        std::vector<std::string> argv = {AktenwerkBinary(), "verify", "--url", url};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return RunCommand(argv, env);
+    };
+
+    CommandResult ok = verify("https://127.0.0.1:" + port, {"--ca-datei", cert});
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_NE(ok.output.find("verify ok"), std::string::npos) << ok.output;
+    CommandResult untrusted = verify("https://127.0.0.1:" + port, {});
+    EXPECT_EQ(untrusted.exit_code, 2) << untrusted.output;
+    CommandResult other_name = verify("https://localhost:" + port, {"--ca-datei", cert});
+    EXPECT_EQ(other_name.exit_code, 2) << other_name.output;
+}
+
 TEST_F(IntegrityE2eTest, ExportedSignatureIsAcceptedByOpensslCmsVerify) {
     ASSERT_TRUE(StartServer());
     Ablage ablage = CreateAblage();
