@@ -4,6 +4,9 @@
 // register: every removal the audit trail records. A restore of an older snapshot applies
 // the removals that the register of any snapshot of the same instance in the folder records
 // later, so that a record destroyed after the backup is not brought back.
+// TODO(#9): the Aussonderung's work folder (DATA/aussonderung: the xdomea messages and the
+// signed Vernichtungsprotokolle) is outside the snapshot; the protocol lines are in the
+// metadata, but the files themselves must be backed up by the operator until it is carried.
 #pragma once
 
 #include <cstdint>

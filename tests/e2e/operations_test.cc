@@ -239,7 +239,7 @@ TEST_F(OperationsTest, SampleConfigurationDocumentsEveryServeOptionAndNoOther) {
     ASSERT_NE(start, std::string::npos);
     const std::string usage = help.output.substr(start, end - start);
     std::set<std::string> options;
-    const std::regex option("--([a-z][a-z-]*)");
+    const std::regex option("--([a-z][a-z0-9-]*)");
     for (auto it = std::sregex_iterator(usage.begin(), usage.end(), option);
          it != std::sregex_iterator(); ++it) {
         options.insert((*it)[1]);
@@ -248,7 +248,7 @@ TEST_F(OperationsTest, SampleConfigurationDocumentsEveryServeOptionAndNoOther) {
 
     const std::string sample = ReadFile(kSourceDir + "/deploy/aktenwerk.conf");
     std::set<std::string> keys;
-    const std::regex key("(^|\n)#? ?([a-z][a-z-]*) = ");
+    const std::regex key("(^|\n)#? ?([a-z][a-z0-9-]*) = ");
     for (auto it = std::sregex_iterator(sample.begin(), sample.end(), key);
          it != std::sregex_iterator(); ++it) {
         keys.insert((*it)[2]);
