@@ -61,22 +61,10 @@ void CollectKeys(const Poco::Util::AbstractConfiguration& config, const std::str
 }  // namespace
 
 const std::vector<std::string>& ServeValueOptions() {
-    static const std::vector<std::string> kOptions = WithIntegrityOptions({"data",
-                                                      "listen",
-                                                      "log-level",
-                                                      "access-log",
-                                                      "aktenzeichen-muster",
-                                                      "max-inhalt",
-                                                      "reserve",
-                                                      "tls-cert",
-                                                      "tls-key",
-                                                      "proxy-header",
-                                                      "proxy-von",
-                                                      "max-verbindungen",
-                                                      "header-timeout",
-                                                      "behoerdenkennung",
-                                                      "behoerde",
-                                                      "archiv"});
+    static const std::vector<std::string> kOptions = WithIntegrityOptions(
+        {"data", "listen", "log-level", "access-log", "aktenzeichen-muster", "max-inhalt",
+         "reserve", "tls-cert", "tls-key", "proxy-header", "proxy-von", "max-verbindungen",
+         "header-timeout", "behoerdenkennung", "behoerde", "archiv"});
     return kOptions;
 }
 

@@ -197,7 +197,7 @@ class BlobStore {
     std::map<std::string, int> pins_;  // guarded by mu_
     std::atomic<uint64_t> blob_count_{0};
     std::atomic<uint64_t> blob_bytes_{0};
-    int removal_holds_ = 0;            // guarded by mu_
+    int removal_holds_ = 0;  // guarded by mu_
     // Guarded by mu_: removals asked for while held, with their reference check.
     std::vector<std::pair<std::string, IsReferenced>> deferred_;
 };

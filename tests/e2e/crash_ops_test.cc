@@ -53,7 +53,8 @@ class CrashOpsTest : public E2eTest {
     ::testing::AssertionResult ConsistentAndVerified(DataDirFacts* facts = nullptr) {
         auto consistent = DataDirIsConsistent(DataDir(), facts);
         if (!consistent) return consistent;
-        auto verified = test_support::RunCommand({AktenwerkBinary(), "verify", "--data", DataDir()});
+        auto verified =
+            test_support::RunCommand({AktenwerkBinary(), "verify", "--data", DataDir()});
         if (verified.exit_code != 0) {
             return ::testing::AssertionFailure() << "verify exit=" << verified.exit_code << "\n"
                                                  << verified.output;
