@@ -1,26 +1,14 @@
 // Hash chain over audit entries.
 #include "dms/audit.h"
 
-#include <openssl/evp.h>
-
 #include "dms/keys.h"
 #include "storage/codec.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::dms {
 namespace {
 
-std::string Sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
-}
+using storage::Sha256Hex;
 
 Result<std::vector<AuditEntry>> DecodeEntries(const storage::MetadataStore& store,
                                               const std::vector<std::string>& keys) {

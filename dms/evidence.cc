@@ -9,9 +9,12 @@
 #include "dms/model.h"
 #include "storage/codec.h"
 #include "storage/log.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::dms {
 namespace {
+
+using storage::Sha256Hex;
 
 using nlohmann::json;
 

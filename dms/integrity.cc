@@ -9,8 +9,6 @@
 #include <map>
 #include <set>
 
-#include <openssl/evp.h>
-
 #include "dms/audit.h"
 #include "dms/evidence.h"
 #include "dms/keys.h"
@@ -19,9 +17,12 @@
 #include "dms/rights.h"
 #include "storage/codec.h"
 #include "storage/log.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::dms {
 namespace {
+
+using storage::Sha256Hex;
 
 using nlohmann::json;
 
@@ -115,8 +116,7 @@ Result<std::string> HashFile(const std::string& path, uint64_t* bytes,
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("open " + path, errno);
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    storage::Sha256 hasher;
     std::string buf(1 << 20, '\0');
     Status failure;
     while (true) {
@@ -124,23 +124,13 @@ Result<std::string> HashFile(const std::string& path, uint64_t* bytes,
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) failure = ErrnoError("read " + path, errno);
         if (n <= 0) break;
-        EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
+        hasher.Update(buf.data(), static_cast<size_t>(n));
         *bytes += static_cast<uint64_t>(n);
         advance(static_cast<uint64_t>(n));
     }
     ::close(fd);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
     AKTENWERK_RETURN_IF_ERROR(failure);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
+    return hasher.HexDigest();
 }
 
 // The one pass of VerifyRepository, split into steps that share its state.

@@ -25,9 +25,12 @@
 #include <openssl/x509v3.h>
 
 #include "storage/log.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::dms {
 namespace {
+
+using storage::Sha256Hex;
 
 template <typename T, void (*Free)(T*)>
 struct Deleter {
@@ -306,19 +309,6 @@ std::string_view SignaturErgebnisName(SignaturErgebnis e) {
             return "zertifikat-abgelaufen";
     }
     return "ungueltig";
-}
-
-std::string Sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
 }
 
 std::string EncodeBase64(std::string_view data) {

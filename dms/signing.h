@@ -119,9 +119,6 @@ SignaturPruefung VerifyCmsData(std::string_view cms, std::string_view content,
 // True when `bytes` parse as a CMS SignedData (DER, or PEM "-----BEGIN CMS-----"/PKCS7).
 bool LooksLikeCms(std::string_view bytes);
 
-// Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
-
 // Standard base64 (with padding) of `data`, and back; DecodeBase64 returns nullopt for
 // anything that is not well-formed base64.
 std::string EncodeBase64(std::string_view data);

@@ -6,7 +6,6 @@
 #include "dms/tokens.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "dms/audit.h"
@@ -14,9 +13,12 @@
 #include "dms/model.h"
 #include "dms/rights.h"
 #include "storage/codec.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::dms {
 namespace {
+
+using storage::Sha256Hex;
 
 using nlohmann::json;
 
@@ -46,13 +48,6 @@ std::string Base64Url(const unsigned char* data, size_t len) {
     }
     if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
     return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    return Hex(digest, len);
 }
 
 bool IsHexId(std::string_view id) {

@@ -8,14 +8,15 @@
 #include <map>
 #include <string>
 
-#include <openssl/evp.h>
-
 #include "interfaces/problem.h"
 #include "interfaces/rest_api.h"
 #include "interfaces/web_assets.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::interfaces {
 namespace {
+
+using storage::Sha256Hex;
 
 // No inline script or style, nothing from another origin. blob: carries the previews, which
 // the UI fetches with the user's credentials; the PDF viewer needs object-src for them.
@@ -47,19 +48,6 @@ std::string_view MimeTypeOf(std::string_view name) {
         if (auto it = kTypes.find(name.substr(dot)); it != kTypes.end()) return it->second;
     }
     return "application/octet-stream";
-}
-
-std::string Sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
 }
 
 struct Catalog {

@@ -12,8 +12,6 @@
 #include <fstream>
 #include <set>
 
-#include <openssl/evp.h>
-
 #include "dms/audit.h"
 #include "dms/folder_import.h"
 #include "dms/objekt_io.h"
@@ -29,6 +27,7 @@
 #include "storage/blob_store.h"
 #include "storage/codec.h"
 #include "storage/log.h"
+#include "storage/sha256.h"
 
 namespace aktenwerk::retention {
 
@@ -97,25 +96,14 @@ json CharOrNull(const std::optional<char>& c) { return c ? json(std::string(1, *
 
 std::string Sha256OfFile(const std::string& path, uint64_t* size) {
     std::ifstream in(path, std::ios::binary);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    storage::Sha256 hasher;
     std::vector<char> buf(1 << 20);
     *size = 0;
     while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-        EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(in.gcount()));
+        hasher.Update(buf.data(), static_cast<size_t>(in.gcount()));
         *size += static_cast<uint64_t>(in.gcount());
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
+    return hasher.HexDigest();
 }
 
 Status SyncDir(const std::string& dir) { return storage::SyncDirectory(dir); }
