@@ -22,6 +22,7 @@
 #include <lucene++/NumericRangeQuery.h>
 #include <lucene++/PrefixQuery.h>
 #include <lucene++/QueryWrapperFilter.h>
+#include <zlib.h>
 
 #include "indexing/charset.h"
 #include "indexing/german_analyzer.h"
@@ -142,8 +143,8 @@ Lucene::DocumentPtr ToLucene(const IndexDocument& d) {
     if (!d.extraktion_grund.empty()) doc->add(Stored(L"extraktion_grund", d.extraktion_grund));
     doc->add(Stored(L"paginiert", d.paginiert ? "1" : "0"));
     doc->add(Stored(L"gekuerzt", d.gekuerzt ? "1" : "0"));
-    if (!d.seiten.empty()) {
-        const std::wstring content = JoinPages(d.seiten);
+    const std::wstring content = d.seiten.empty() ? std::wstring() : JoinPages(d.seiten);
+    if (!content.empty()) {
         doc->add(newLucene<Field>(detail::kFieldInhalt, content, Field::STORE_NO,
                                   Field::INDEX_ANALYZED));
         // Stored compressed: snippets and updates that keep the text read it back.
@@ -171,10 +172,28 @@ uint64_t ToUint(const std::string& s) {
     }
 }
 
+// The stored text is a zlib stream of UTF-8 (CompressionTools::compressString). It is
+// inflated here rather than by CompressionTools::decompressString, which crashes on a stream
+// whose text is empty: a version without text then brought down every refresh of its
+// Dokument and every start. A damaged stream yields the text inflated so far.
 std::wstring StoredContent(const Lucene::DocumentPtr& doc) {
     Lucene::ByteArray z = doc->getBinaryValue(L"inhalt_z");
-    if (!z) return {};
-    return Lucene::CompressionTools::decompressString(z);
+    if (!z || z.size() == 0) return {};
+    z_stream stream{};
+    if (inflateInit(&stream) != Z_OK) return {};
+    stream.next_in = z.get();
+    stream.avail_in = static_cast<uInt>(z.size());
+    std::string utf8;
+    char chunk[64 * 1024];
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        stream.next_out = reinterpret_cast<Bytef*>(chunk);
+        stream.avail_out = sizeof(chunk);
+        rc = inflate(&stream, Z_NO_FLUSH);
+        utf8.append(chunk, sizeof(chunk) - stream.avail_out);
+    }
+    inflateEnd(&stream);
+    return Widen(utf8);
 }
 
 IndexDocument FromLucene(const Lucene::DocumentPtr& doc) {

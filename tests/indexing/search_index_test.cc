@@ -272,6 +272,33 @@ TEST_F(SearchIndexTest, CommitPositionAndEntriesSurviveAReopen) {
     EXPECT_EQ((*entries)[0].kennzeichen_pfad, (std::vector<std::string>{"32", "32.10"}));
 }
 
+// Regression (tester, issue #4): the stored text of a version without text was a compressed
+// empty string, and reading it back (every refresh of the Dokument, every start) crashed.
+TEST_F(SearchIndexTest, VersionsWithoutTextAndLongTextsAreReadBack) {
+    Put(Doc("leer", "", 1));
+    IndexDocument zwei_leer = Doc("leer2", "", 2);
+    zwei_leer.seiten = {"", ""};
+    Put(zwei_leer);
+    std::string lang;
+    for (int i = 0; lang.size() < 300'000; ++i) lang += "Zeile " + std::to_string(i) + " Gebühr\n";
+    Put(Doc("lang", lang, 3));
+    Commit(7);
+    Open();
+
+    auto leer = index_->EntriesOf("leer");
+    ASSERT_TRUE(leer.ok());
+    ASSERT_EQ(leer->size(), 1u);
+    EXPECT_TRUE((*leer)[0].seiten.empty() || (*leer)[0].seiten == std::vector<std::string>{""});
+    auto leer2 = index_->EntriesOf("leer2");
+    ASSERT_TRUE(leer2.ok());
+    ASSERT_EQ(leer2->size(), 1u);
+    EXPECT_EQ((*leer2)[0].seiten, (std::vector<std::string>{"", ""}));
+    auto lang_entries = index_->EntriesOf("lang");
+    ASSERT_TRUE(lang_entries.ok());
+    ASSERT_EQ(lang_entries->size(), 1u);
+    EXPECT_EQ((*lang_entries)[0].seiten, std::vector<std::string>{lang});
+}
+
 TEST_F(SearchIndexTest, SecondWriterOnTheSameFolderIsRefused) {
     auto second = SearchIndex::Open(dir_.Sub("index"));
     ASSERT_FALSE(second.ok());
