@@ -2,7 +2,12 @@
 // value" or "key: value", '\' continues a line); Poco throws, so its calls stay in here.
 #include "interfaces/serve_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
@@ -24,6 +29,61 @@ bool IsWholeNumber(const std::string& text, bool unit_allowed) {
     if (digits == 0 || digits > 19) return false;
     const std::string unit = text.substr(digits);
     return unit.empty() || (unit_allowed && (unit == "K" || unit == "M" || unit == "G"));
+}
+
+// A configuration file is a few kilobytes; the cap keeps /dev/zero or a log file named by
+// mistake from being read without end.
+constexpr off_t kMaxConfigBytes = 1 << 20;
+
+// Reads the whole file after checking that it is a regular file of bounded size (Poco's
+// reader spins without end on a directory).
+Result<std::string> ReadConfigText(const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return NotFoundError("configuration file " + path + " not found");
+        return ErrnoError("cannot read configuration file " + path, errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return InvalidArgumentError("configuration file " + path + " is not a regular file");
+    }
+    if (st.st_size > kMaxConfigBytes) {
+        return InvalidArgumentError("configuration file " + path + " is larger than 1 MiB");
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+        return InvalidArgumentError("cannot read configuration file " + path);
+    }
+    return text.str();
+}
+
+// The key of a "key = value" or "key: value" line, or "" for comments, blank lines and
+// continuations of the line before.
+std::string KeyOfLine(const std::string& line, bool continued) {
+    if (continued) return {};
+    size_t i = line.find_first_not_of(" \t");
+    if (i == std::string::npos || line[i] == '#' || line[i] == '!') return {};
+    size_t end = line.find_first_of("=: \t", i);
+    return line.substr(i, end == std::string::npos ? std::string::npos : end - i);
+}
+
+// Poco keeps the last of two lines with the same key; in a configuration that is a mistake
+// (two "listen" lines once bound a test server to every address), so it is refused.
+Status RefuseRepeatedKeys(const std::string& path, const std::string& text) {
+    std::set<std::string> seen;
+    std::istringstream lines(text);
+    std::string line;
+    bool continued = false;
+    while (std::getline(lines, line)) {
+        const std::string key = KeyOfLine(line, continued);
+        continued = !line.empty() && line.back() == '\\';
+        if (key.empty()) continue;
+        if (!seen.insert(key).second) {
+            return InvalidArgumentError(path + ": " + key + " is set more than once");
+        }
+    }
+    return Status::Ok();
 }
 
 // The form of a value, checked here so that the message names the file and the key; ranges
@@ -74,13 +134,14 @@ const std::vector<std::string>& ServeFlags() {
 }
 
 Result<std::map<std::string, std::string>> ReadServeConfig(const std::string& path) {
+    AKTENWERK_ASSIGN_OR_RETURN(std::string text, ReadConfigText(path));
+    AKTENWERK_RETURN_IF_ERROR(RefuseRepeatedKeys(path, text));
     std::vector<std::string> keys;
     Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config;
     try {
-        config = new Poco::Util::PropertyFileConfiguration(path);
+        std::istringstream in(text);
+        config = new Poco::Util::PropertyFileConfiguration(in);
         CollectKeys(*config, "", &keys);
-    } catch (const Poco::FileNotFoundException&) {
-        return NotFoundError("configuration file " + path + " not found");
     } catch (const Poco::Exception& e) {
         return InvalidArgumentError("cannot read configuration file " + path + ": " +
                                     e.displayText());

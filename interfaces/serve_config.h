@@ -20,7 +20,8 @@ const std::vector<std::string>& ServeFlags();
 // set to true reads "true". kInvalidArgument naming the key for a key that is not an option
 // of `serve` (a typo must not be ignored silently), for a flag that is neither true nor
 // false and for a value of the wrong form (empty; a size, number, boolean or log level that
-// is none; ranges are left to `serve`); kNotFound or kInvalidArgument naming the file when
+// is none; ranges are left to `serve`), for a key set on two lines, and for a path that is
+// not a regular file of at most 1 MiB; kNotFound or kInvalidArgument naming the file when
 // it cannot be read.
 Result<std::map<std::string, std::string>> ReadServeConfig(const std::string& path);
 

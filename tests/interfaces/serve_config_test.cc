@@ -93,5 +93,29 @@ TEST_F(ServeConfigTest, MissingFileIsNotFound) {
     EXPECT_EQ(read.status().code(), StatusCode::kNotFound);
 }
 
+// Regression (tester): Poco's reader spun without end on a directory and read /dev/zero
+// until memory ran out.
+TEST_F(ServeConfigTest, DirectoryDeviceAndHugeFileAreRefusedNamingTheFile) {
+    for (const std::string& path : {dir_.path(), std::string("/dev/zero")}) {
+        SCOPED_TRACE(path);
+        auto read = ReadServeConfig(path);
+        ASSERT_FALSE(read.ok());
+        EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+        EXPECT_NE(read.status().message().find("not a regular file"), std::string::npos);
+    }
+    auto huge = ReadServeConfig(Write(std::string(2 << 20, '#')));
+    ASSERT_FALSE(huge.ok());
+    EXPECT_NE(huge.status().message().find("larger than 1 MiB"), std::string::npos);
+}
+
+TEST_F(ServeConfigTest, KeySetTwiceIsRefused) {
+    auto read =
+        ReadServeConfig(Write("listen = 127.0.0.1:8080\n# listen = x\nlisten: 0.0.0.0:80\n"));
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(read.status().message().find("listen is set more than once"), std::string::npos);
+    EXPECT_TRUE(ReadServeConfig(Write("behoerde = Stadt \\\n    listen = Teil\n")).ok());
+}
+
 }  // namespace
 }  // namespace aktenwerk::interfaces
