@@ -168,6 +168,9 @@ struct VerifyOptions {
 // hash, every signed head (its signature, and that the chain reaches it with that hash),
 // every version signature against the content, every timestamp and every evidence path.
 // Returns the report; an error only when the store cannot be read at all.
+// TODO(#7): object records are not compared with the state the audit trail gives them, so
+// a record edited in the data directory (a Betreff, a signer's name in a signature record)
+// passes, and so does a backup forged the same way with its unkeyed checksums recomputed.
 Result<IntegrityReport> VerifyRepository(const storage::MetadataStore& store,
                                          const storage::BlobStore& blobs,
                                          const VerifyOptions& options,
