@@ -7,6 +7,12 @@
 // TODO(#9): the Aussonderung's work folder (DATA/aussonderung: the xdomea messages and the
 // signed Vernichtungsprotokolle) is outside the snapshot; the protocol lines are in the
 // metadata, but the files themselves must be backed up by the operator until it is carried.
+// TODO(#9): a tester found three ways a restore can bring back a destroyed record or remove
+// a live one: a `--destroyed-from` register entry is not checked against the snapshots'
+// registers (a forged entry with a known seq replaced the genuine one and deleted a
+// non-empty Akte); a snapshot entry that cannot be read (a symlinked folder) is skipped
+// without a word, so an older snapshot is restored without the newer one's removals; and a
+// backup folder takes snapshots of another instance. Registers and manifests are unkeyed.
 #pragma once
 
 #include <cstdint>
