@@ -115,7 +115,8 @@ std::string CheckRanges(std::string_view pdf, size_t entry, size_t entry_end, Pd
     const uint64_t* r = sig->ranges;
     const uint64_t size = pdf.size();
     if (r[0] != 0) return "the /ByteRange does not start at the beginning of the file";
-    if (r[1] > size || r[2] < r[1] || r[2] > size || r[3] > size - r[2]) {
+    if (r[2] < r[1]) return "the ranges of the /ByteRange overlap or are out of order";
+    if (r[1] > size || r[2] > size || r[3] > size - r[2]) {
         return "the /ByteRange reaches beyond the end of the file (" + std::to_string(size) +
                " bytes): the file may be truncated";
     }

@@ -78,6 +78,9 @@ TEST(PdfSignatur, DamagedDictionariesAreReturnedWithAReasonNotDropped) {
         EXPECT_TRUE(found[0].cms.empty());
     }
     EXPECT_TRUE(FindPdfSignatures("%PDX" + good.substr(4)).empty());
+    auto overlap = FindPdfSignatures(Dictionary("[0 50 10 20]", "3082"));
+    ASSERT_EQ(overlap.size(), 1u);
+    EXPECT_NE(overlap[0].fehler.find("overlap"), std::string::npos) << overlap[0].fehler;
     auto found = FindPdfSignatures(good);
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].fehler, "");
