@@ -55,7 +55,8 @@ json SignaturToStored(const VersionSignatur& s) {
             {"signaturzeit", s.signaturzeit},
             {"geprueft_am", s.geprueft_am},
             {"detail", s.detail},
-            {"zeitstempel", EncodeBase64(s.zeitstempel)}};
+            {"zeitstempel", EncodeBase64(s.zeitstempel)},
+            {"nachtraeglich", s.nachtraeglich}};
 }
 
 VersionSignatur SignaturFromStored(const json& j) {
@@ -74,6 +75,7 @@ VersionSignatur SignaturFromStored(const json& j) {
     s.geprueft_am = j.value("geprueft_am", int64_t{0});
     s.detail = Str(j, "detail");
     s.zeitstempel = Binary(j, "zeitstempel");
+    s.nachtraeglich = j.value("nachtraeglich", uint64_t{0});
     return s;
 }
 
@@ -85,15 +87,26 @@ void Apply(const SignaturPruefung& check, VersionSignatur* s) {
     s->detail = check.detail;
 }
 
-// Checks one signature dictionary of a PDF over the bytes it names. A signature that
-// leaves out bytes appended after it (an incremental update) is valid only for the
-// revision it signed: the detail says so.
+// Checks one signature dictionary of a PDF over the bytes it names. A damaged dictionary
+// is invalid with its reason. A signature that leaves out bytes appended after it (an
+// incremental update) holds for the revision it signed only: the detail says so.
 SignaturPruefung CheckPdfSignature(std::string_view pdf, const PdfSignatur& sig,
                                    const TrustStore& trust, int64_t at_millis) {
+    if (!sig.fehler.empty()) {
+        SignaturPruefung check;
+        check.ergebnis = SignaturErgebnis::kUngueltig;
+        check.detail = "damaged signature dictionary: " + sig.fehler;
+        return check;
+    }
     SignaturPruefung check = VerifyCmsData(sig.cms, PdfSignedBytes(pdf, sig), trust, at_millis);
-    if (!sig.ganze_datei && check.ergebnis != SignaturErgebnis::kUngueltig) {
+    if (sig.nachtraeglich > 0) {
+        const uint64_t signed_end = sig.ranges[2] + sig.ranges[3];
         check.detail += std::string(check.detail.empty() ? "" : "; ") +
-                        "covers an earlier revision of the PDF only, not what was appended";
+                        "document changed after signing: the signature covers the revision of "
+                        "its first " +
+                        std::to_string(signed_end) + " bytes only, " +
+                        std::to_string(sig.nachtraeglich) +
+                        " bytes were appended after it and are not signed";
     }
     return check;
 }
@@ -454,6 +467,7 @@ json ToJson(const VersionSignatur& s) {
               {"signaturzeit", s.signaturzeit},
               {"geprueft_am", s.geprueft_am},
               {"zeitstempel", !s.zeitstempel.empty()}};
+    if (s.format == "pdf-signatur") j["geaendert_nach_signatur"] = s.nachtraeglich > 0;
     if (!s.detail.empty()) j["detail"] = s.detail;
     return j;
 }
@@ -758,6 +772,7 @@ Result<std::vector<VersionSignatur>> IntegrityService::CheckArrivedContent(
             VersionSignatur one = sig;
             Apply(CheckPdfSignature(content, found, *trust_, one.geprueft_am), &one);
             one.cms = found.cms;
+            one.nachtraeglich = found.nachtraeglich;
             AKTENWERK_ASSIGN_OR_RETURN(auto recorded, Record(p, std::move(one)));
             out.push_back(std::move(recorded));
         }

@@ -45,6 +45,10 @@ struct VersionSignatur {
     int64_t geprueft_am = 0;
     std::string detail;
     std::string zeitstempel;  // RFC 3161 token (DER) over the signature value; may be empty
+    // pdf-signatur only: bytes appended to the PDF after the revision this signature signed
+    // (an incremental update, which may redefine pages). `ergebnis` then judges the signed
+    // revision only; the API shows `geaendert_nach_signatur`. 0: it covers the whole file.
+    uint64_t nachtraeglich = 0;
 };
 
 // The API view of a signature (without the DER; that is served on its own).
@@ -96,7 +100,9 @@ class IntegrityService {
     // Looks into the content of version `nummer` for signatures that came inside it: an
     // enveloping CMS (a .p7m) is the content itself; a signed PDF holds one per signature
     // dictionary (dms/pdf_signatur.h). Checks and records each as AttachSignature does and
-    // returns them (empty: none found). Content over 64 MiB is not looked into.
+    // returns them (empty: none found). A damaged signature dictionary is recorded as
+    // "ungueltig" with its reason; one followed by later bytes gets `nachtraeglich`.
+    // Content over 64 MiB is not looked into.
     Result<std::vector<VersionSignatur>> CheckArrivedContent(const Principal& p,
                                                              std::string_view dokument_id,
                                                              uint32_t nummer);

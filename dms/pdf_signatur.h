@@ -12,22 +12,29 @@
 
 namespace aktenwerk::dms {
 
-// One signature of a PDF.
+// One signature dictionary of a PDF.
 struct PdfSignatur {
     std::string cms;          // the DER of /Contents, without its zero padding
     uint64_t ranges[4] = {};  // /ByteRange: offset and length of the two signed parts
-    // True when the ranges cover the whole file but the /Contents gap; false when bytes
-    // were appended after signing (an incremental update the signature does not cover).
-    bool ganze_datei = false;
+    // Why the dictionary cannot be checked (a /ByteRange that is no four integers, lies
+    // outside the file, does not start at 0, or whose gap is not this dictionary's
+    // /Contents hex string; a /Contents that holds no DER). Empty when it is well formed;
+    // when set, `cms` is empty and the signature is to be recorded as invalid.
+    std::string fehler;
+    // Bytes that follow the second range, appended after signing (an incremental update:
+    // perhaps a redefined page). The signature then holds only for the revision it
+    // signed, the first `ranges[2] + ranges[3]` bytes. 0 when it covers the whole file.
+    uint64_t nachtraeglich = 0;
 };
 
-// The signatures of `pdf`, in file order; empty when it is no PDF or holds none. A range
-// that does not lie inside the file, or whose gap is no hex string, is skipped. At most
-// 32 are returned. Never fails, never reads outside `pdf`.
+// The signature dictionaries of `pdf` (every /ByteRange entry), in file order; empty when
+// it is no PDF or holds none. A damaged one is returned with `fehler` set rather than
+// dropped, so that a truncated or tampered signed PDF does not look unsigned. At most 32
+// are returned. Never fails, never reads outside `pdf`; linear in its size.
 std::vector<PdfSignatur> FindPdfSignatures(std::string_view pdf);
 
 // The bytes `sig` signs: its two ranges of `pdf`, joined. `sig` must come from
-// FindPdfSignatures over the same `pdf`.
+// FindPdfSignatures over the same `pdf` with `fehler` empty.
 std::string PdfSignedBytes(std::string_view pdf, const PdfSignatur& sig);
 
 }  // namespace aktenwerk::dms

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +48,33 @@ std::vector<std::string> Split(const std::string& text) {
         start = comma + 1;
     }
     return out;
+}
+
+constexpr std::string_view kVerifyUsage =
+    "usage: aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--ca-datei PEM]\n"
+    "           [--timeout SECONDS] [--vertrauensanker PEM,PEM] [--tsa-vertrauen PEM,PEM]\n"
+    "  Checks the whole repository: every blob re-hashed, every reference, the audit chain\n"
+    "  and its signed heads, every signature, timestamp and evidence path. Prints each\n"
+    "  fault; exits 1 when one was found, 2 when the check could not run. --data reads a\n"
+    "  stopped server's directory; --url asks a running server (administrators, default\n"
+    "  user admin; password from AKTENWERK_PASSWORD or stdin; over https the server\n"
+    "  certificate must chain to --ca-datei or the system's anchors). --timeout (default\n"
+    "  600) is the longest a connection may go without progress, and so the longest the\n"
+    "  server's check may take.\n";
+
+constexpr std::string_view kAuditExportUsage =
+    "usage: aktenwerk audit-export --data DIR --out FOLDER\n"
+    "  Writes the audit chain, its signed heads and the server certificates with a\n"
+    "  README.txt telling how to check them with openssl alone (server stopped). FOLDER\n"
+    "  must be new or empty.\n";
+
+// True when the arguments after the command ask for help (--help or -h).
+bool WantsHelp(int argc, char** argv) {
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") return true;
+    }
+    return false;
 }
 
 // "--key value" and "--key=value" pairs; anything else is refused.
@@ -182,31 +210,64 @@ int VerifyData(const std::map<std::string, std::string>& options) {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+// Runs the asynchronous operation that `start` begins (given a handler) to its end, and
+// returns its error. The timeouts are those of the stream's beast::tcp_stream: the
+// synchronous Beast calls would ignore them.
+template <typename Start>
+boost::system::error_code RunOne(boost::asio::io_context& io, Start start) {
+    boost::system::error_code result = boost::asio::error::would_block;
+    start([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run();
+    return result;
+}
+
+// The message for a failed step `what` with `hostport`, naming a timeout as such.
+Status StepError(const std::string& what, const std::string& hostport, boost::system::error_code ec,
+                 int seconds) {
+    if (ec == beast::error::timeout) {
+        return UnavailableError(what + " " + hostport + ": no progress for " +
+                                std::to_string(seconds) + " s (see --timeout)");
+    }
+    return UnavailableError(what + " " + hostport + ": " + ec.message());
+}
+
 // Sends the check request over `stream` (plain or TLS, connected) and returns the answer.
+// Each step may go `seconds` without progress; the server sends nothing until its check is
+// done, so that is also the longest the check may take.
 template <typename Stream>
-Result<http::response<http::string_body>> Exchange(Stream& stream, const std::string& hostport,
-                                                   const std::string& credentials) {
+Result<http::response<http::string_body>> Exchange(boost::asio::io_context& io, Stream& stream,
+                                                   const std::string& hostport,
+                                                   const std::string& credentials, int seconds) {
     http::request<http::string_body> req(http::verb::post, "/api/v1/integritaet/pruefung", 11);
     req.set(http::field::host, hostport);
     req.set(http::field::authorization, "Basic " + dms::EncodeBase64(credentials));
     req.set(http::field::content_length, "0");
-    boost::system::error_code ec;
-    http::write(stream, req, ec);
-    if (ec) return UnavailableError("send: " + ec.message());
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(std::chrono::seconds(seconds));
+    auto ec = RunOne(io, [&](auto handler) { http::async_write(stream, req, handler); });
+    if (ec) return StepError("send to", hostport, ec, seconds);
+
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(256 << 20);
-    http::read(stream, buffer, parser, ec);
-    if (ec) return UnavailableError("answer: " + ec.message());
+    // One read at a time, each with a fresh timer: a slow answer that keeps coming is fine,
+    // a connection that stalls is not.
+    while (!parser.is_done()) {
+        tcp.expires_after(std::chrono::seconds(seconds));
+        ec = RunOne(io,
+                    [&](auto handler) { http::async_read_some(stream, buffer, parser, handler); });
+        if (ec) return StepError("answer from", hostport, ec, seconds);
+    }
     return parser.release();
 }
 
 // Connects to `host`:`port` and exchanges the check request, over TLS when `tls`: the
 // server's certificate must chain to `ca_file` (or the system's anchors when empty) and
-// name `host`.
+// name `host`. Connecting and the TLS handshake may take at most min(`seconds`, 60) s.
 Result<http::response<http::string_body>> Ask(bool tls, const std::string& host,
                                               const std::string& port, const std::string& ca_file,
-                                              const std::string& credentials) {
+                                              const std::string& credentials, int seconds) {
     using tcp = boost::asio::ip::tcp;
     boost::system::error_code ec;
     boost::asio::io_context io;
@@ -214,11 +275,15 @@ Result<http::response<http::string_body>> Ask(bool tls, const std::string& host,
     auto endpoints = resolver.resolve(host, port, ec);
     if (ec) return UnavailableError("resolve " + host + ": " + ec.message());
     const std::string hostport = host + ":" + port;
+    const int connect_seconds = std::min(seconds, 60);
+    auto connect = [&](beast::tcp_stream& stream) {
+        stream.expires_after(std::chrono::seconds(connect_seconds));
+        return RunOne(io, [&](auto handler) { stream.async_connect(endpoints, handler); });
+    };
     if (!tls) {
         beast::tcp_stream stream(io);
-        stream.connect(endpoints, ec);
-        if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
-        return Exchange(stream, hostport, credentials);
+        if (ec = connect(stream); ec) return StepError("connect", hostport, ec, connect_seconds);
+        return Exchange(io, stream, hostport, credentials, seconds);
     }
     boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
     if (ca_file.empty()) {
@@ -231,16 +296,18 @@ Result<http::response<http::string_body>> Ask(bool tls, const std::string& host,
     beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
     SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
     stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
-    beast::get_lowest_layer(stream).connect(endpoints, ec);
-    if (ec) return UnavailableError("connect " + hostport + ": " + ec.message());
-    stream.handshake(boost::asio::ssl::stream_base::client, ec);
-    if (ec) return UnavailableError("TLS with " + hostport + ": " + ec.message());
-    return Exchange(stream, hostport, credentials);
+    if (ec = connect(beast::get_lowest_layer(stream)); ec)
+        return StepError("connect", hostport, ec, connect_seconds);
+    ec = RunOne(io, [&](auto handler) {
+        stream.async_handshake(boost::asio::ssl::stream_base::client, handler);
+    });
+    if (ec) return StepError("TLS with", hostport, ec, connect_seconds);
+    return Exchange(io, stream, hostport, credentials, seconds);
 }
 
 // POSTs to the live server's check and returns its JSON answer.
 Result<json> AskServer(const std::string& url, const std::string& ca_file,
-                       const std::string& credentials) {
+                       const std::string& credentials, int seconds) {
     const bool tls = url.rfind("https://", 0) == 0;
     if (!tls && url.rfind("http://", 0) != 0) {
         return InvalidArgumentError("--url must be http://HOST:PORT or https://HOST:PORT");
@@ -251,7 +318,7 @@ Result<json> AskServer(const std::string& url, const std::string& ca_file,
     const std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
     const std::string port =
         colon == std::string::npos ? (tls ? "443" : "80") : hostport.substr(colon + 1);
-    AKTENWERK_ASSIGN_OR_RETURN(auto res, Ask(tls, host, port, ca_file, credentials));
+    AKTENWERK_ASSIGN_OR_RETURN(auto res, Ask(tls, host, port, ca_file, credentials, seconds));
     json body = json::parse(res.body(), nullptr, false);
     if (res.result_int() != 200) {
         std::string detail = body.is_object() ? body.value("detail", res.body()) : res.body();
@@ -265,13 +332,24 @@ Result<json> AskServer(const std::string& url, const std::string& ca_file,
 }
 
 int VerifyUrl(const std::map<std::string, std::string>& options) {
+    int seconds = 600;
+    if (const std::string t = Opt(options, "timeout"); !t.empty()) {
+        char* end = nullptr;
+        const long v = std::strtol(t.c_str(), &end, 10);
+        if (*end != '\0' || v < 1 || v > 86400) {
+            std::cerr << "aktenwerk: verify: --timeout must be 1 to 86400 seconds\n";
+            return 2;
+        }
+        seconds = static_cast<int>(v);
+    }
     std::string user = Opt(options, "benutzer");
     if (user.empty()) user = "admin";
     const char* env = std::getenv("AKTENWERK_PASSWORD");
     std::string password = env ? env : "";
     if (password.empty()) std::getline(std::cin, password);
     if (::isatty(2) == 1) std::cerr << "verify: the server checks the repository ...\n";
-    auto answer = AskServer(Opt(options, "url"), Opt(options, "ca-datei"), user + ":" + password);
+    auto answer =
+        AskServer(Opt(options, "url"), Opt(options, "ca-datei"), user + ":" + password, seconds);
     if (!answer.ok()) {
         std::cerr << "aktenwerk: verify: " << answer.status().message() << "\n";
         return 2;
@@ -458,10 +536,33 @@ Result<int64_t> SealIntervalFrom(const std::map<std::string, std::string>& optio
     return static_cast<int64_t>(seconds) * 1000;
 }
 
+// Missing, or an empty folder: an export never mixes with other files (it could replace
+// them, or an auditor could take them for part of the export).
+Status CheckExportTarget(const std::string& out) {
+    std::error_code ec;
+    const auto st = std::filesystem::symlink_status(out, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+        return UnavailableError("cannot inspect " + out + ": " + ec.message());
+    }
+    if (!std::filesystem::exists(st)) return Status::Ok();
+    if (!std::filesystem::is_directory(st)) {
+        return FailedPreconditionError(out + " exists and is no folder; give a new or empty one");
+    }
+    if (!std::filesystem::is_empty(out, ec) || ec) {
+        return FailedPreconditionError(out + " is not empty; give a new or empty folder");
+    }
+    return Status::Ok();
+}
+
 int VerifyMain(int argc, char** argv) {
+    if (WantsHelp(argc, argv)) {
+        std::cout << kVerifyUsage;
+        return 0;
+    }
     log::Init(log::Level::kWarning);
     auto options = ParseOptions(
-        argc, argv, {"data", "url", "benutzer", "ca-datei", "vertrauensanker", "tsa-vertrauen"});
+        argc, argv,
+        {"data", "url", "benutzer", "ca-datei", "timeout", "vertrauensanker", "tsa-vertrauen"});
     if (!options.ok()) {
         std::cerr << "aktenwerk: " << options.status().message() << "\n";
         return 2;
@@ -476,13 +577,22 @@ int VerifyMain(int argc, char** argv) {
 }
 
 int AuditExportMain(int argc, char** argv) {
+    if (WantsHelp(argc, argv)) {
+        std::cout << kAuditExportUsage;
+        return 0;
+    }
     log::Init(log::Level::kWarning);
     auto options = ParseOptions(argc, argv, {"data", "out"});
     if (!options.ok() || Opt(*options, "data").empty() || Opt(*options, "out").empty()) {
-        std::cerr << "aktenwerk: usage: aktenwerk audit-export --data DIR --out FOLDER\n";
+        if (!options.ok()) std::cerr << "aktenwerk: " << options.status().message() << "\n";
+        std::cerr << "aktenwerk: " << kAuditExportUsage;
         return 2;
     }
     const std::string out = Opt(*options, "out");
+    if (Status target = CheckExportTarget(out); !target.ok()) {
+        std::cerr << "aktenwerk: audit-export: " << target.message() << "\n";
+        return 2;
+    }
     std::error_code ec;
     std::filesystem::create_directories(out + "/entries", ec);
     std::filesystem::create_directories(out + "/heads", ec);

@@ -74,16 +74,18 @@ usage:
       drops the line per request that is logged at info (server errors are still logged).
 
   aktenwerk verify --data DIR | --url URL [--benutzer NAME] [--ca-datei PEM]
-      [--vertrauensanker PEM,PEM] [--tsa-vertrauen PEM,PEM]
+      [--timeout SECONDS] [--vertrauensanker PEM,PEM] [--tsa-vertrauen PEM,PEM]
       Checks the whole repository: every blob re-hashed, every reference, the audit chain
       and its signed heads, every signature, timestamp and evidence path. Prints each
       fault; exits 1 when one was found. --data reads a stopped server's directory;
       --url asks a running server (administrators; password from AKTENWERK_PASSWORD;
-      over https the server certificate must chain to --ca-datei or the system's anchors).
+      over https the server certificate must chain to --ca-datei or the system's anchors;
+      --timeout, default 600, is the longest a connection may stall, and so the check).
 
   aktenwerk audit-export --data DIR --out FOLDER
       Writes the audit chain, its signed heads and the server certificates with a
-      README.txt telling how to check them with openssl alone (server stopped).
+      README.txt telling how to check them with openssl alone (server stopped). FOLDER
+      must be new or empty.
 
   aktenwerk import --data DIR --akte AKTENZEICHEN-OR-ID --from FOLDER [--benutzer NAME]
       Files a folder tree into an Akte: files become Dokumente, subfolders Vorgaenge.

@@ -95,8 +95,9 @@ class IntegrityTest : public test_support::RecordsFixture {
         return ReadFile(dir_.Sub("sig.p7s"));
     }
 
-    std::string SignedPdf(const std::string& who) {
-        return test_support::SignedPdf(dir_.path(), dir_.Sub(who + ".pem"), dir_.Sub(who + ".key"));
+    std::string SignedPdf(const std::string& who, size_t start = 0) {
+        return test_support::SignedPdf(dir_.path(), dir_.Sub(who + ".pem"), dir_.Sub(who + ".key"),
+                                       start);
     }
 
     std::string ContentPath() {
@@ -152,28 +153,41 @@ TEST_F(IntegrityTest, SignaturesInsideAnUploadedPdfAreCheckedAndRecorded) {
     const std::string pdf = SignedPdf("signer");
     std::string changed = pdf;
     changed[changed.find("/Count 0") + 7] = '1';
+    // An incremental update that redefines the page tree after signing.
+    const std::string update = "2 0 obj\n<< /Type /Pages /Kids [] /Count 3 >>\nendobj\n%%EOF\n";
     struct Row {
         std::string name;
         std::string content;
         std::string expected;
-        bool whole;
+        uint64_t appended;
+        std::string detail;  // a part of the detail
     };
     const std::vector<Row> rows = {
-        {"as signed", pdf, "gueltig", true},
-        {"a signed byte changed", changed, "ungueltig", true},
-        {"by an unknown signer", SignedPdf("stranger"), "unbekannter-unterzeichner", true},
-        {"with bytes appended after signing", pdf + "% Nachtrag\n", "gueltig", false},
+        {"as signed", pdf, "gueltig", 0, ""},
+        {"a signed byte changed", changed, "ungueltig", 0, "does not match"},
+        {"by an unknown signer", SignedPdf("stranger"), "unbekannter-unterzeichner", 0, ""},
+        {"with a page redefined after signing", pdf + update, "gueltig", update.size(),
+         "document changed after signing"},
+        {"with its first 100 bytes unsigned", SignedPdf("signer", 100), "ungueltig", 0,
+         "does not start at the beginning"},
+        {"truncated", pdf.substr(0, pdf.size() - 20), "ungueltig", 0, "beyond the end"},
     };
     for (const auto& row : rows) {
         SCOPED_TRACE(row.name);
+        ASSERT_FALSE(row.content.empty());
         Objekt doc = Dokument(dokument_.parent_id, row.content, "signiert.pdf");
         auto found = Must(integrity_->CheckArrivedContent(user_, doc.id, 1));
         ASSERT_EQ(found.size(), 1u);
         EXPECT_EQ(found[0].format, "pdf-signatur");
         EXPECT_EQ(found[0].ergebnis, row.expected) << found[0].detail;
-        EXPECT_EQ(found[0].detail.find("earlier revision") == std::string::npos, row.whole)
-            << found[0].detail;
+        EXPECT_EQ(found[0].nachtraeglich, row.appended);
+        EXPECT_EQ(ToJson(found[0])["geaendert_nach_signatur"], row.appended > 0);
+        EXPECT_NE(found[0].detail.find(row.detail), std::string::npos) << found[0].detail;
+        if (row.appended == 0) {
+            EXPECT_EQ(found[0].detail.find("changed after"), std::string::npos) << found[0].detail;
+        }
         EXPECT_EQ(Must(integrity_->Signatures(user_, doc.id, 1)).size(), 1u);
+        EXPECT_EQ(Must(integrity_->Signatures(user_, doc.id, 1))[0].nachtraeglich, row.appended);
     }
     VerifyOptions vo;
     vo.trust = &integrity_->trust();

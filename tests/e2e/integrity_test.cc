@@ -3,6 +3,12 @@
 // (a byte of a blob, an audit entry changed or removed, the chain cut short, two signatures
 // swapped) and the real binary must report each. Signatures and the exported chain are
 // checked with the openssl command line.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -390,7 +396,25 @@ TEST_F(IntegrityE2eTest, SignaturesArrivingWithDocumentsAreCheckedAgainstTheTrus
         ASSERT_EQ(sigs["signaturen"].size(), 1u) << sigs.dump();
         EXPECT_EQ(sigs["signaturen"][0]["format"], "pdf-signatur");
         EXPECT_EQ(sigs["signaturen"][0]["ergebnis"], expected) << sigs.dump();
+        EXPECT_EQ(sigs["signaturen"][0]["geaendert_nach_signatur"], false) << sigs.dump();
     }
+    // An incremental update appended after signing: valid for the signed revision only, and
+    // the API says the document changed after signing.
+    const std::string updated =
+        UploadDokument(ablage.vorgang_id, "nachtrag.pdf",
+                       pdf + "2 0 obj\n<< /Type /Pages /Kids [] /Count 2 >>\nendobj\n%%EOF\n");
+    json after = api().Get("/api/v1/dokumente/" + updated + "/versionen/1/signaturen").Json();
+    ASSERT_EQ(after["signaturen"].size(), 1u) << after.dump();
+    EXPECT_EQ(after["signaturen"][0]["ergebnis"], "gueltig") << after.dump();
+    EXPECT_EQ(after["signaturen"][0]["geaendert_nach_signatur"], true) << after.dump();
+    EXPECT_NE(after["signaturen"][0].value("detail", "").find("changed after signing"),
+              std::string::npos)
+        << after.dump();
+    // A truncated signed PDF is not taken for an unsigned one.
+    const std::string cut = UploadDokument(ablage.vorgang_id, "kurz.pdf", pdf.substr(0, 200));
+    json damaged = api().Get("/api/v1/dokumente/" + cut + "/versionen/1/signaturen").Json();
+    ASSERT_EQ(damaged["signaturen"].size(), 1u) << damaged.dump();
+    EXPECT_EQ(damaged["signaturen"][0]["ergebnis"], "ungueltig") << damaged.dump();
 
     // A detached .p7s sent with the document, and one over other content.
     const std::string doc = UploadDokument(ablage.vorgang_id, "antrag.txt", "Antrag auf Erlaubnis");
@@ -411,6 +435,93 @@ TEST_F(IntegrityE2eTest, SignaturesArrivingWithDocumentsAreCheckedAgainstTheTrus
     CommandResult r = RunCommand({AktenwerkBinary(), "verify", "--data", server().data_dir(),
                                   "--vertrauensanker", d + "/ca.pem"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A loopback listener whose connections the kernel completes and nobody ever answers.
+class SilentListener {
+  public:
+    SilentListener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof(addr);
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+            ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+            return;
+        }
+        port_ = ntohs(addr.sin_port);
+    }
+    ~SilentListener() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+TEST_F(IntegrityE2eTest, VerifyGivesUpOnAServerThatAcceptsAndNeverAnswers) {
+    SilentListener silent;
+    ASSERT_NE(silent.port(), 0);
+    const auto started = std::chrono::steady_clock::now();
+    CommandResult r =
+        RunCommand({AktenwerkBinary(), "verify", "--url",
+                    "http://127.0.0.1:" + std::to_string(silent.port()), "--timeout", "1"},
+                   {"AKTENWERK_PASSWORD=egal"}, std::chrono::seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("answer from 127.0.0.1:" + std::to_string(silent.port()) +
+                            ": no progress for 1 s"),
+              std::string::npos)
+        << r.output;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+    CommandResult bad =
+        RunCommand({AktenwerkBinary(), "verify", "--url", "http://127.0.0.1:1", "--timeout", "0"});
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_NE(bad.output.find("--timeout must be"), std::string::npos) << bad.output;
+}
+
+TEST_F(IntegrityE2eTest, AuditExportRefusesATargetThatIsNotNewOrEmpty) {
+    FileSignAndStop();
+    const std::string full = scratch().Sub("voll");
+    std::filesystem::create_directories(full);
+    WriteFile(full + "/chain.txt", "fremd\n");
+    const std::string file = scratch().Sub("datei");
+    WriteFile(file, "fremd\n");
+    for (const std::string& out : {full, file, server().data_dir() + "/meta"}) {
+        SCOPED_TRACE(out);
+        CommandResult r = RunCommand(
+            {AktenwerkBinary(), "audit-export", "--data", server().data_dir(), "--out", out});
+        EXPECT_EQ(r.exit_code, 2) << r.output;
+        EXPECT_NE(r.output.find(out), std::string::npos) << r.output;
+        EXPECT_FALSE(std::filesystem::exists(out + "/entries"));
+    }
+    EXPECT_EQ(ReadFile(full + "/chain.txt"), "fremd\n");
+    EXPECT_EQ(ReadFile(file), "fremd\n");
+    EXPECT_EQ(Verify(server().data_dir()).exit_code, 0);
+    const std::string empty = scratch().Sub("leer");
+    std::filesystem::create_directories(empty);
+    CommandResult ok = RunCommand(
+        {AktenwerkBinary(), "audit-export", "--data", server().data_dir(), "--out", empty});
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST_F(IntegrityE2eTest, HelpOfVerifyAndAuditExportPrintsTheirUsage) {
+    for (const auto& [command, flag] :
+         {std::pair{"verify", "--help"}, std::pair{"verify", "-h"},
+          std::pair{"audit-export", "--help"}, std::pair{"audit-export", "-h"}}) {
+        SCOPED_TRACE(std::string(command) + " " + flag);
+        CommandResult r = RunCommand({AktenwerkBinary(), command, flag});
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_NE(r.output.find(std::string("usage: aktenwerk ") + command), std::string::npos)
+            << r.output;
+        EXPECT_EQ(r.output.find("needs a value"), std::string::npos) << r.output;
+    }
+    CommandResult verify = RunCommand({AktenwerkBinary(), "verify", "--help"});
+    EXPECT_NE(verify.output.find("--benutzer"), std::string::npos) << verify.output;
+    EXPECT_NE(verify.output.find("--timeout"), std::string::npos) << verify.output;
 }
 
 }  // namespace

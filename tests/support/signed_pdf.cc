@@ -9,24 +9,25 @@
 namespace aktenwerk::test_support {
 
 std::string SignedPdf(const std::string& work_dir, const std::string& cert_file,
-                      const std::string& key_file) {
+                      const std::string& key_file, size_t start) {
     const std::string head =
         "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
         "<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n3 0 obj\n<< /Type /Sig /Filter "
         "/Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange ";
     const std::string tail = " >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
     constexpr size_t kHexSize = 8192;
-    constexpr char kRanges[] = "[0 %10zu %10zu %10zu] /Contents ";
+    constexpr char kRanges[] = "[%zu %10zu %10zu %10zu] /Contents ";
     char ranges[80];
     const size_t gap =
-        head.size() + static_cast<size_t>(std::snprintf(ranges, sizeof(ranges), kRanges, size_t{0},
-                                                        size_t{0}, size_t{0}));
-    std::snprintf(ranges, sizeof(ranges), kRanges, gap, gap + kHexSize + 2, tail.size());
+        head.size() + static_cast<size_t>(std::snprintf(ranges, sizeof(ranges), kRanges, start,
+                                                        size_t{0}, size_t{0}, size_t{0}));
+    std::snprintf(ranges, sizeof(ranges), kRanges, start, gap - start, gap + kHexSize + 2,
+                  tail.size());
     const std::string before = head + ranges;
 
     const std::string in = work_dir + "/pdf-signed-part";
     const std::string out = work_dir + "/pdf-signature.der";
-    if (!WriteFileBytes(in, before + tail)) return {};
+    if (!WriteFileBytes(in, before.substr(start) + tail)) return {};
     CommandResult signed_ =
         RunCommand({"openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", in, "-signer",
                     cert_file, "-inkey", key_file, "-outform", "DER", "-out", out});
