@@ -162,7 +162,9 @@ bool WiedervorlageService::Sees(const Principal& p, const Objekt& o, const Wiede
 Result<Wiedervorlage> WiedervorlageService::LoadVisible(const Principal& p,
                                                         std::string_view id) const {
     AKTENWERK_ASSIGN_OR_RETURN(auto w, LoadWiedervorlage(repo_->metadata(), id));
-    AKTENWERK_ASSIGN_OR_RETURN(auto o, repo_->LoadAuthorized(p, w.objekt_id, kRightRead));
+    // Through Get, so that showing a confidential object's Betreff is audited like any read
+    // of its metadata.
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, repo_->Get(p, w.objekt_id));
     if (!Sees(p, o, w)) return NotFoundError("no Wiedervorlage " + std::string(id));
     return w;
 }
@@ -173,7 +175,7 @@ Result<Wiedervorlage> WiedervorlageService::Get(const Principal& p, std::string_
 
 Result<std::vector<Wiedervorlage>> WiedervorlageService::ForObjekt(
     const Principal& p, std::string_view objekt_id) const {
-    AKTENWERK_ASSIGN_OR_RETURN(auto o, repo_->LoadAuthorized(p, objekt_id, kRightRead));
+    AKTENWERK_ASSIGN_OR_RETURN(auto o, repo_->Get(p, objekt_id));
     std::vector<std::string> ids;
     const std::string prefix = keys::ObjektWiedervorlagePrefix(o.id);
     AKTENWERK_RETURN_IF_ERROR(
@@ -220,6 +222,10 @@ Result<std::vector<Wiedervorlage>> WiedervorlageService::Faellig(const Principal
         if (!o.ok()) continue;
         auto access = repo_->access().AccessTo(p, *o);
         if (!access.ok() || (access->rights & kRightRead) == 0) continue;
+        // The entry shows the object's Betreff: for a confidential one that is an audited read.
+        if (access->placement.stufe >= kAuditedLevel) {
+            AKTENWERK_RETURN_IF_ERROR(repo_->Get(p, o->id).status());
+        }
         out.push_back(std::move(w).value());
     }
     return out;

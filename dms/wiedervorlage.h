@@ -80,7 +80,8 @@ class WiedervorlageService {
                                                  std::string_view objekt_id) const;
 
     // The caller's open reminders due on or before `bis`, by date, at most `limit`. Reminders
-    // on objects the caller may no longer read are left out.
+    // on objects the caller may no longer read are left out; those on confidential objects
+    // are audited as reads of their metadata (as Repository::Get), as are Get and ForObjekt.
     Result<std::vector<Wiedervorlage>> Faellig(const Principal& p, const CivilDate& bis,
                                                size_t limit) const;
 

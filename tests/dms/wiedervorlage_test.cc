@@ -160,6 +160,26 @@ TEST_F(WiedervorlageTest, ReminderLeavesTheDueListWhenTheReadRightGoes) {
     EXPECT_TRUE(FaelligeDaten(leser_, "2030-01-01").empty());
 }
 
+TEST_F(WiedervorlageTest, DueReminderOnAConfidentialAkteIsAnAuditedRead) {
+    const Objekt geheim =
+        Must(repo_->Create(admin_, Kind::kAkte, unit_.id,
+                           {{"betreff", "Personalsache"}, {"vertraulichkeit", "vertraulich"}}));
+    Set(admin_, geheim.id, "2026-03-01");
+    // Reads of its metadata ("metadaten"); the history's own reads are "historie".
+    auto metadata_reads = [&] {
+        size_t n = 0;
+        for (const auto& e : Must(repo_->History(admin_, geheim.id, 0, 1000))) {
+            if (e.aktion == "vertraulich-gelesen" && e.nachher.value("was", "") == "metadaten") ++n;
+        }
+        return n;
+    };
+    const size_t before = metadata_reads();
+
+    EXPECT_EQ(FaelligeDaten(admin_, "2026-03-01"), std::vector<std::string>{"2026-03-01"});
+
+    EXPECT_EQ(metadata_reads(), before + 1);
+}
+
 TEST_F(WiedervorlageTest, UnitsAndBadNotesAreRefused) {
     ExpectRefused(service_->Set(admin_, unit_.id, {D("2026-04-01"), "", ""}).status(),
                   StatusCode::kInvalidArgument);
