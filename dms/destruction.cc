@@ -11,6 +11,7 @@
 #include "dms/outbox.h"
 #include "dms/repository.h"
 #include "dms/validation.h"
+#include "dms/wiedervorlage.h"
 #include "storage/codec.h"
 #include "storage/log.h"
 
@@ -229,17 +230,20 @@ Status RemoveSubtreeInTxn(storage::Txn& txn, const Objekt& root, const Entfernun
             AKTENWERK_RETURN_IF_ERROR(
                 hook->OnLifecycleChange(txn, LifecycleEvent::kDestroyed, o, o));
         }
+        // Reminders go with their object, so that nobody's due list points at a removed record.
+        AKTENWERK_ASSIGN_OR_RETURN(size_t wiedervorlagen, RemoveWiedervorlagenInTxn(txn, o.id));
         json versionen = json::array();
         for (const auto& v : removed.versionen) {
             versionen.push_back(
                 {{"nummer", v.nummer}, {"sha256", v.sha256}, {"blob_entfernt", v.blob_entfernt}});
         }
-        AKTENWERK_RETURN_IF_ERROR(
-            AppendAudit(txn, zeit, akteur, o.id, aktion,
-                        {{"typ", KindName(o.kind)}, {"bezeichnung", removed.bezeichnung}},
-                        {{"grund", auftrag.grund},
-                         {"versionen", std::move(versionen)},
-                         {"info", auftrag.stub_info}}));
+        json nachher = {{"grund", auftrag.grund},
+                        {"versionen", std::move(versionen)},
+                        {"info", auftrag.stub_info}};
+        if (wiedervorlagen > 0) nachher["wiedervorlagen_entfernt"] = wiedervorlagen;
+        AKTENWERK_RETURN_IF_ERROR(AppendAudit(
+            txn, zeit, akteur, o.id, aktion,
+            {{"typ", KindName(o.kind)}, {"bezeichnung", removed.bezeichnung}}, std::move(nachher)));
         // The indexer removes the object, everything below it and its extracted text.
         AKTENWERK_RETURN_IF_ERROR(AppendOutbox(txn, o.id, "vernichtet", 0));
         bericht->objekte.push_back(std::move(removed));

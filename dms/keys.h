@@ -119,6 +119,21 @@ inline std::string EvidenzPath(std::string_view dokument_id, uint64_t nummer) {
     return DokumentEvidenzPrefix(dokument_id) + storage::SortableNumber(nummer);
 }
 
+// Wiedervorlagen (reminders): each under wv/<id>, listed by object (wvo/<objekt>/<id>) and,
+// while open, by user and date (wvf/<user>/<YYYY-MM-DD>/<id>) so that a user's due list is a
+// range scan. User names contain no '/', and ISO dates sort as text.
+inline std::string Wiedervorlage(std::string_view id) { return "wv/" + std::string(id); }
+inline std::string ObjektWiedervorlagePrefix(std::string_view objekt_id) {
+    return "wvo/" + std::string(objekt_id) + "/";
+}
+inline std::string ObjektWiedervorlage(std::string_view objekt_id, std::string_view id) {
+    return ObjektWiedervorlagePrefix(objekt_id) + std::string(id);
+}
+inline std::string FaelligPrefix(std::string_view user) { return "wvf/" + std::string(user) + "/"; }
+inline std::string Faellig(std::string_view user, std::string_view datum, std::string_view id) {
+    return FaelligPrefix(user) + std::string(datum) + "/" + std::string(id);
+}
+
 inline constexpr std::string_view kFormat = "m/format";
 inline constexpr std::string_view kObjektSequenz = "m/objekt-sequenz";
 

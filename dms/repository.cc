@@ -1158,9 +1158,10 @@ Result<std::vector<AuditEntry>> Repository::History(const Principal& p, std::str
     if (access.rights & kRightAdminister) return ReadObjektAudit(*metadata_, id, after, limit);
 
     static const std::vector<std::string_view> kProtocol = {
-        "inhalt-gelesen",       "vertraulich-gelesen",   "zugriff-verweigert",
-        "berechtigung-gesetzt", "berechtigung-entfernt", "token-angelegt",
-        "token-widerrufen"};
+        "inhalt-gelesen",        "vertraulich-gelesen",   "zugriff-verweigert",
+        "berechtigung-gesetzt",  "berechtigung-entfernt", "token-angelegt",
+        "token-widerrufen",      "wiedervorlage-gesetzt", "wiedervorlage-erledigt",
+        "wiedervorlage-entfernt"};
     std::vector<AuditEntry> out;
     // Bounded: a page of reads only is skipped, but not forever.
     for (int pages = 0; pages < 10 && out.size() < limit; ++pages) {

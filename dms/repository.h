@@ -197,8 +197,8 @@ class Repository {
 
     // The audit entries of one object, oldest first. Who read it, who was refused and who
     // holds which roles there is the business of those who administer the unit (reading
-    // habits of staff are personal data too): without kRightAdminister those entries are
-    // left out.
+    // habits of staff are personal data too), and so are people's Wiedervorlagen: without
+    // kRightAdminister those entries are left out.
     Result<std::vector<AuditEntry>> History(const Principal& p, std::string_view id, uint64_t after,
                                             size_t limit) const;
     // The whole audit trail; administrators only.

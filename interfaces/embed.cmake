@@ -20,7 +20,11 @@ foreach(pair IN LISTS FILES)
     if(body STREQUAL "")
         set(body "    \"\"\n")
     endif()
-    string(APPEND content "inline constexpr std::string_view ${name} =\n${body};\n")
+    # The length is given, so that the compiler need not count the bytes in a constexpr loop
+    # (GCC stops such loops at 262144 iterations, and the OpenAPI document is larger).
+    string(LENGTH "${data}" hex_len)
+    math(EXPR bytes "${hex_len} / 2")
+    string(APPEND content "inline constexpr std::string_view ${name}(\n${body}, ${bytes});\n")
 endforeach()
 string(APPEND content "}  // namespace aktenwerk::interfaces::embedded\n")
 file(WRITE "${OUT}.tmp" "${content}")

@@ -21,6 +21,7 @@
 #include "interfaces/rest_support.h"
 #include "interfaces/retention_api.h"
 #include "interfaces/search_api.h"
+#include "interfaces/wiedervorlage_api.h"
 #include "retention/aktenplan_austausch.h"
 #include "retention/retention.h"
 #include "storage/log.h"
@@ -359,6 +360,7 @@ RestApi::RestApi(dms::Repository* repo, RestApiOptions options, retention::Reten
         retention_api_ = std::make_unique<RetentionApi>(repo_, retention_, options_.json_body_limit,
                                                         options_.xdomea_body_limit);
     }
+    wiedervorlage_api_ = std::make_unique<WiedervorlageApi>(repo_, options_.json_body_limit);
     AddRoutes();
 }
 
@@ -429,6 +431,9 @@ void RestApi::AddRoutes() {
     for (const auto& route : IntegrityApi::Routes()) {
         Add(route.method, route.pattern, &RestApi::IntegrityRoute);
     }
+    for (const auto& route : wiedervorlage_api_->Routes()) {
+        Add(route.method, route.pattern, &RestApi::WiedervorlageRoute);
+    }
     if (retention_api_) {
         for (const auto& route : retention_api_->Routes()) {
             Add(route.method, route.pattern, &RestApi::RetentionRoute);
@@ -440,6 +445,11 @@ Response RestApi::Sicherung(Call& c) { return BackupResponse(*repo_, c.req, c.pr
 
 Response RestApi::RetentionRoute(Call& c) {
     return retention_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal, c.params);
+}
+
+Response RestApi::WiedervorlageRoute(Call& c) {
+    return wiedervorlage_api_->Handle(c.route->method, c.route->pattern, c.req, c.principal,
+                                      c.params);
 }
 
 Response RestApi::IntegrityRoute(Call& c) {

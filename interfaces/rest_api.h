@@ -25,6 +25,7 @@ namespace aktenwerk::interfaces {
 
 class RetentionApi;
 class IntegrityApi;
+class WiedervorlageApi;
 
 struct RestApiOptions {
     size_t json_body_limit = 1 << 20;     // bodies of JSON requests
@@ -120,6 +121,8 @@ class RestApi {
     Response RetentionRoute(Call& c);
     // The routes of integrity_api.cc (issue #7).
     Response IntegrityRoute(Call& c);
+    // The routes of wiedervorlage_api.cc (reminder dates, issue #8).
+    Response WiedervorlageRoute(Call& c);
     // Users, groups, grants and tokens (issue #6).
     Response GetUser(Call& c);
     Response UpdateUser(Call& c);
@@ -145,6 +148,7 @@ class RestApi {
     std::unique_ptr<retention::Retention> owned_retention_;
     retention::Retention* retention_;
     std::unique_ptr<RetentionApi> retention_api_;
+    std::unique_ptr<WiedervorlageApi> wiedervorlage_api_;
     std::vector<Route> routes_;
     std::chrono::steady_clock::time_point started_;
 

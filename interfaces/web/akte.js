@@ -3,6 +3,7 @@
 import {h, replace, dateTime, date} from './dom.js';
 import * as api from './api.js';
 import {akteRetentionSection} from './registratur.js';
+import {wiedervorlageSection} from './wiedervorlage.js';
 import {busy, dropZone, errorBox, facts, field, heading, linkTo, notice, stateBadge,
         uploadRow} from './ui.js';
 
@@ -10,7 +11,8 @@ const kAktion = {
   'angelegt': 'angelegt', 'geaendert': 'geändert', 'zda': 'zdA verfügt',
   'wiedereroeffnet': 'wiedereröffnet', 'verschoben': 'verschoben', 'version-angelegt': 'neue Version',
   'inhalt-gelesen': 'Inhalt gelesen', 'sperre-gesetzt': 'Sperre gesetzt',
-  'sperre-aufgehoben': 'Sperre aufgehoben',
+  'sperre-aufgehoben': 'Sperre aufgehoben', 'wiedervorlage-gesetzt': 'Wiedervorlage gesetzt',
+  'wiedervorlage-erledigt': 'Wiedervorlage erledigt', 'wiedervorlage-entfernt': 'Wiedervorlage entfernt',
 };
 
 // The audit trail of an object, newest first, in a disclosure so that it costs no space.
@@ -137,9 +139,9 @@ export async function aktenzeichenView({id, rerender}) {
 
 export async function akteView({id, rerender, akte: known}) {
   const akte = known || await api.get(`/api/v1/akten/${encodeURIComponent(id)}`);
-  const [children, crumbs, history, retention] = await Promise.all([
+  const [children, crumbs, history, retention, wiedervorlagen] = await Promise.all([
     allChildren('akten', akte.id), breadcrumb(akte), historySection('akten', akte.id),
-    akteRetentionSection(akte, rerender)]);
+    akteRetentionSection(akte, rerender), wiedervorlageSection(akte)]);
   const vorgaenge = children.filter((c) => c.typ === 'vorgang');
   const teilakten = children.filter((c) => c.typ === 'akte');
   const dokumente = children.filter((c) => c.typ === 'dokument');
@@ -153,6 +155,7 @@ export async function akteView({id, rerender, akte: known}) {
     teilakten.length ? h('section', {}, h('h2', {}, 'Teilakten'), childList(teilakten, '')) : null,
     dokumente.length ? h('section', {}, h('h2', {}, 'Dokumente direkt in der Akte'), childList(dokumente, '')) : null,
     akte.status === 'geschlossen' ? null : newVorgangForm(akte),
+    wiedervorlagen,
     retention,
     history];
 }
@@ -177,8 +180,9 @@ function uploadSection(vorgang, onDone) {
 
 export async function vorgangView({id, rerender}) {
   const vorgang = await api.get(`/api/v1/vorgaenge/${encodeURIComponent(id)}`);
-  const [children, crumbs, history] = await Promise.all([
-    allChildren('vorgaenge', id), breadcrumb(vorgang), historySection('vorgaenge', id)]);
+  const [children, crumbs, history, wiedervorlagen] = await Promise.all([
+    allChildren('vorgaenge', id), breadcrumb(vorgang), historySection('vorgaenge', id),
+    wiedervorlageSection(vorgang)]);
   const docs = h('div', {}, childList(children.filter((c) => c.typ === 'dokument'),
       'Dieser Vorgang hat noch keine Dokumente.'));
   const refresh = async () => {
@@ -195,6 +199,7 @@ export async function vorgangView({id, rerender}) {
     lifecycleActions('vorgaenge', vorgang, rerender),
     h('section', {'aria-labelledby': 'dokumente'}, h('h2', {id: 'dokumente'}, 'Dokumente'), docs),
     vorgang.status === 'geschlossen' ? null : uploadSection(vorgang, refresh),
+    wiedervorlagen,
     history];
 }
 

@@ -4,6 +4,7 @@ import {h, replace, dateTime, date, size} from './dom.js';
 import * as api from './api.js';
 import {busy, dropZone, errorBox, facts, field, heading, linkTo, notice, uploadRow} from './ui.js';
 import {historySection} from './akte.js';
+import {wiedervorlageSection} from './wiedervorlage.js';
 
 const kShown = ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain'];
 
@@ -124,10 +125,10 @@ function newVersionSection(doc, rerender) {
 
 export async function dokumentView({id, rerender}) {
   const doc = await api.get(`/api/v1/dokumente/${encodeURIComponent(id)}`);
-  const [{versionen}, parent, history] = await Promise.all([
+  const [{versionen}, parent, history, wiedervorlagen] = await Promise.all([
     api.get(`/api/v1/dokumente/${encodeURIComponent(id)}/versionen`),
     api.get(`/api/v1/objekte/${encodeURIComponent(doc.parent_id)}`).catch(() => null),
-    historySection('dokumente', id)]);
+    historySection('dokumente', id), wiedervorlageSection(doc)]);
   const latest = versionen[versionen.length - 1];
   return [
     parent ? h('p', {class: 'zurueck'}, h('a', {href: linkTo(parent.typ, parent.id)},
@@ -144,5 +145,6 @@ export async function dokumentView({id, rerender}) {
     previewSection(doc, latest),
     versionsSection(doc, versionen, rerender),
     newVersionSection(doc, rerender),
+    wiedervorlagen,
     history];
 }

@@ -1,6 +1,6 @@
 // The UI's entry: the login form, the frame (navigation, user) and the router over the
 // location hash (#/, #/akte/<id>, #/aktenzeichen/<az>, #/vorgang/<id>, #/dokument/<id>, #/suche,
-// #/neue-akte, #/registratur, #/aussonderung[/<id>]).
+// #/neue-akte, #/wiedervorlagen, #/registratur, #/aussonderung[/<id>]).
 import {h, replace} from './dom.js';
 import * as api from './api.js';
 import {errorBox, field, heading, busy} from './ui.js';
@@ -10,6 +10,7 @@ import {dokumentView} from './dokument.js';
 import {searchView} from './suche.js';
 import {registraturView} from './registratur.js';
 import {aussonderungenView, aussonderungView} from './aussonderung.js';
+import {wiedervorlagenView} from './wiedervorlage.js';
 
 const main = document.getElementById('inhalt');
 
@@ -68,6 +69,7 @@ const views = {
   'dokument': [dokumentView, 'aktenplan', 'Dokument'],
   'neue-akte': [newAkteView, 'aktenplan', 'Neue Akte'],
   'suche': [searchView, 'suche', 'Suche'],
+  'wiedervorlagen': [wiedervorlagenView, 'wiedervorlagen', 'Wiedervorlagen'],
   'registratur': [registraturView, 'registratur', 'Registratur'],
   'aussonderung': [(args) => (args.id ? aussonderungView(args) : aussonderungenView(args)), 'aussonderung', 'Aussonderung'],
 };

@@ -30,6 +30,8 @@ const kByType = {
     'Laden Sie die Seite neu, prüfen Sie die Änderungen und versuchen Sie es dann erneut.'],
   'not-empty': ['Der Eintrag ist nicht leer.',
     'Entfernen oder verschieben Sie zuerst seinen Inhalt.'],
+  'already-done': ['Diese Wiedervorlage ist schon erledigt.',
+    'Laden Sie die Seite neu, um den aktuellen Stand zu sehen.'],
   'not-closed': ['Der Eintrag ist noch nicht zdA verfügt.',
     'Verfügen Sie ihn zuerst zu den Akten.'],
   'body-too-large': ['Die Datei oder Eingabe ist zu groß.',

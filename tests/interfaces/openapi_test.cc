@@ -569,6 +569,60 @@ TEST_F(OpenApiTest, RetentionAnswersUseDocumentedStatusesAndFields) {
     EXPECT_NE(csv.body.find("32;Ordnung;;;10;V"), std::string::npos) << csv.body;
 }
 
+TEST_F(OpenApiTest, WiedervorlageAnswersUseDocumentedStatusesAndFields) {
+    CreateUsers();
+    const Headers json_type = Admin({{"Content-Type", "application/json"}});
+    const std::string unit_id = json::parse(Send("POST", "/api/v1/aktenplan/einheiten", json_type,
+                                                 R"({"kennzeichen": "32", "titel": "Ordnung"})")
+                                                .body)
+                                    .value("id", "");
+    const std::string akte_id =
+        json::parse(Send("POST", "/api/v1/akten", json_type,
+                         R"({"parent_id": ")" + unit_id + R"(", "betreff": "Bauantrag"})")
+                        .body)
+            .value("id", "");
+    const std::string base = "/api/v1/objekte/" + akte_id + "/wiedervorlagen";
+
+    Response bad = Send("POST", base, json_type, R"({"datum": "2026-02-30"})");
+    ExpectAnswer(bad, 400, "/api/v1/objekte/{id}/wiedervorlagen", "POST");
+    ExpectProblem(bad, "invalid-argument");
+    Response set = Send("POST", base, json_type, R"({"datum": "2026-03-10", "notiz": "Frist"})");
+    ExpectAnswer(set, 201, "/api/v1/objekte/{id}/wiedervorlagen", "POST");
+    const json w = json::parse(set.body);
+    ExpectMatchesSchema(w, "Wiedervorlage");
+    EXPECT_EQ(HeaderOf(set, "Location"), w.value("self", ""));
+    EXPECT_EQ(w.value("fuer", ""), "admin");
+    EXPECT_TRUE(w.value("ueberfaellig", false));  // the manual clock says 2026-03-15
+
+    Response list = Send("GET", base, Admin());
+    ExpectAnswer(list, 200, "/api/v1/objekte/{id}/wiedervorlagen", "GET");
+    ExpectMatchesSchema(json::parse(list.body), "WiedervorlageListe");
+    Response due = Send("GET", "/api/v1/wiedervorlagen", Admin());
+    ExpectAnswer(due, 200, "/api/v1/wiedervorlagen", "GET");
+    const json due_json = json::parse(due.body);
+    ExpectMatchesSchema(due_json, "FaelligeWiedervorlagen");
+    EXPECT_EQ(due_json.value("bis", ""), "2026-03-15");
+    EXPECT_EQ(due_json["wiedervorlagen"].size(), 1u);
+    Response early = Send("GET", "/api/v1/wiedervorlagen?bis=2026-03-09", Admin());
+    EXPECT_TRUE(json::parse(early.body)["wiedervorlagen"].empty()) << early.body;
+    Response bad_date = Send("GET", "/api/v1/wiedervorlagen?bis=morgen", Admin());
+    ExpectAnswer(bad_date, 400, "/api/v1/wiedervorlagen", "GET");
+
+    const std::string self = w.value("self", "");
+    Response got = Send("GET", self, Admin());
+    ExpectAnswer(got, 200, "/api/v1/wiedervorlagen/{id}", "GET");
+    Response done = Send("POST", self + "/erledigt", Admin());
+    ExpectAnswer(done, 200, "/api/v1/wiedervorlagen/{id}/erledigt", "POST");
+    EXPECT_TRUE(json::parse(done.body).value("erledigt", false));
+    Response again = Send("POST", self + "/erledigt", Admin());
+    ExpectAnswer(again, 409, "/api/v1/wiedervorlagen/{id}/erledigt", "POST");
+    ExpectProblem(again, "already-done");
+    Response removed = Send("DELETE", self, Admin());
+    ExpectAnswer(removed, 204, "/api/v1/wiedervorlagen/{id}", "DELETE");
+    Response gone = Send("GET", self, Admin());
+    ExpectAnswer(gone, 404, "/api/v1/wiedervorlagen/{id}", "GET");
+}
+
 }  // namespace
 }  // namespace aktenwerk::interfaces
 

@@ -1,9 +1,10 @@
 // End-to-end test of the web UI: the real server binary on a loopback port with a temporary
 // data directory and the demo data, driven in Debian's headless Chromium through
-// playwright-core. A clerk logs in, finds an Akte in the tree, creates a Vorgang, drops two
-// German PDFs on it, finds one by a word of its text, previews it, uploads a new version and
-// closes the Vorgang (zdA); the records office places and releases a hold, sets a rule and adds
-// and renames a unit; an archivist runs an Aussonderung through to its protocol. Each main view
+// playwright-core. A clerk logs in, finds an Akte in the tree, sets a Wiedervorlage on it and
+// marks it done in the personal list of what is due, creates a Vorgang, drops two German PDFs
+// on it, finds one by a word of its text, previews it, uploads a new version and closes the
+// Vorgang (zdA); the records office places and releases a hold, sets a rule and adds and
+// renames a unit; an archivist runs an Aussonderung through to its protocol. Each main view
 // is checked with axe-core (no serious or critical violation), at 200 % zoom (no horizontal
 // scrolling) and saved as a screenshot.
 //   node ui_test.mjs <aktenwerk binary> <artefact dir>
@@ -275,6 +276,40 @@ async function main() {
       await akte.click();
       await page.getByRole('heading', {level: 1, name: `Akte ${akteName}`}).waitFor();
       await checkView(page, 'akte');
+    });
+
+    await step('a Wiedervorlage set on the Akte is due in the personal list and marked done there', async () => {
+      const akteUrl = page.url();
+      const akteId = decodeURIComponent(akteUrl.split('#/akte/')[1]);
+      const section = page.locator('section[aria-labelledby="wiedervorlagen"]');
+      await section.getByLabel('Datum der Wiedervorlage').fill('2020-03-02');
+      await section.getByLabel('Notiz (freiwillig)').fill('Unterlagen nachfordern');
+      await section.getByRole('button', {name: 'Wiedervorlage setzen'}).click();
+      await section.locator('li', {hasText: 'Unterlagen nachfordern'}).getByText('überfällig').waitFor();
+      assert.equal(await section.getByLabel('Notiz (freiwillig)').inputValue(), '', 'the form is ready for the next');
+
+      await page.getByRole('link', {name: 'Wiedervorlagen', exact: true}).click();
+      await page.getByRole('heading', {level: 1, name: 'Meine Wiedervorlagen'}).waitFor();
+      const row = page.locator('tbody tr', {hasText: 'Unterlagen nachfordern'});
+      await row.waitFor();
+      assert.match(await row.getAttribute('class'), /ueberfaellig/);
+      await row.getByText('überfällig').waitFor();
+      assert.equal(await row.getByRole('link', {name: akteName}).getAttribute('href'),
+                   `#/akte/${encodeURIComponent(akteId)}`);
+      await checkView(page, 'wiedervorlagen');
+
+      // With the keyboard alone: the button takes the focus and Enter marks it done.
+      await row.getByRole('button', {name: 'Erledigt: Wiedervorlage zum 02.03.2020'}).focus();
+      await page.keyboard.press('Enter');
+      await page.getByText('Keine Wiedervorlage fällig.').waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'seitentitel');
+      const {wiedervorlagen} = await api(base, 'GET', `/api/v1/objekte/${akteId}/wiedervorlagen`);
+      assert.deepEqual(wiedervorlagen.map((w) => [w.datum, w.notiz, w.fuer, w.erledigt]),
+                       [['2020-03-02', 'Unterlagen nachfordern', 'admin', true]]);
+      await page.goto(akteUrl);
+      await page.getByRole('heading', {level: 1, name: `Akte ${akteName}`}).waitFor();
+      await page.locator('section[aria-labelledby="wiedervorlagen"] li', {hasText: 'Unterlagen nachfordern'})
+          .getByText('erledigt', {exact: true}).waitFor();
     });
 
     await step('a refused Vorgang is explained and the form keeps what was typed', async () => {
