@@ -1,0 +1,571 @@
+// The Fachverfahrensdaten messages. Each message is read only after the checks of the xdomea
+// library (validation.h); the work is done through the Repository's public methods, so the
+// rights, holds and audit of every other interface apply unchanged. Answers are built in
+// memory and validated before they are returned, since a case system refuses invalid ones.
+#include "retention/fachverfahren.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <libxml/tree.h>
+
+#include "dms/folder_import.h"
+#include "dms/uuid.h"
+#include "retention/keys.h"
+#include "retention/xdomea/dom.h"
+#include "retention/xdomea/validation.h"
+#include "retention/xdomea/writer.h"
+#include "retention/xdomea/zip.h"
+#include "storage/codec.h"
+#include "storage/log.h"
+
+namespace aktenwerk::retention {
+
+using nlohmann::json;
+using xdomea::XmlNode;
+
+namespace {
+
+const log::Logger& Log() {
+    static const log::Logger logger("retention");
+    return logger;
+}
+
+constexpr std::string_view kSchluesselFeld = "fachverfahren_objekt_id";
+
+// AllgemeineRueckmeldung codes we send (code list AllgemeineRueckmeldung 1.1).
+constexpr std::string_view kErfolg = "0000000";
+constexpr std::string_view kUnbekannteKennung = "0000003";
+constexpr std::string_view kSchemaUngueltig = "0000008";
+constexpr std::string_view kBereitsVerarbeitet = "0000009";
+constexpr std::string_view kStapelLaengeFalsch = "0000013";
+constexpr std::string_view kUnbekannterFehler = "0000499";
+
+std::string_view AllgemeinName(std::string_view code) {
+    if (code == kErfolg) return "Ausführung wurde erfolgreich beendet.";
+    if (code == kUnbekannteKennung) return "Die Kennung ist dem DMS nicht bekannt.";
+    if (code == kSchemaUngueltig) {
+        return "Die übergebene XML-Struktur entspricht nicht dem angegebenen Schema und ist "
+               "nicht valide.";
+    }
+    if (code == kBereitsVerarbeitet) return "Die Nachricht ist bereits verarbeitet.";
+    if (code == kStapelLaengeFalsch) {
+        return "Die Länge des Stapels stimmt nicht mit der Anzahl der Objekte im Stapel überein.";
+    }
+    return "Unbekannter Fehler.";
+}
+
+// A Status as words for the case system: the message of expected outcomes, nothing of
+// internal failures (they go to the log).
+std::string Grund(const Status& s) {
+    if (s.code() == StatusCode::kInternal || s.code() == StatusCode::kCorruption) {
+        Log().Error("xdomea message step failed", "error=" + log::Quote(s.ToString()));
+        return "interner Fehler im DMS";
+    }
+    return s.message();
+}
+
+// Every element below `node` with local name `name`, in document order.
+void Descendants(XmlNode node, std::string_view name, std::vector<XmlNode>* out) {
+    for (const xmlNode* c = node ? node->children : nullptr; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (xdomea::LocalName(c) == name) out->push_back(c);
+        Descendants(c, name, out);
+    }
+}
+
+// The element child of the choice element `node` (Schriftgutobjekt: Akte | Vorgang | Dokument).
+XmlNode FirstElement(XmlNode node) {
+    for (const xmlNode* c = node ? node->children : nullptr; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) return c;
+    }
+    return nullptr;
+}
+
+std::optional<uint32_t> NummerImStapel(XmlNode item) {
+    auto text = xdomea::ChildText(item, "NummerImStapel");
+    if (!text) return std::nullopt;
+    try {
+        return static_cast<uint32_t>(std::stoul(*text));
+    } catch (const std::exception&) {
+        return std::nullopt;  // the schema makes it an unsignedInt; this is not reached
+    }
+}
+
+// Keys of a principal are kept apart from those of every other: one case system's keys and
+// message ids never meet another's (nor reveal that they exist).
+std::string Eigner(const dms::Principal& p) { return std::to_string(p.name.size()) + ":" + p.name; }
+
+json ToJson(const FvErgebnis& e) {
+    json j = {{"id_sgo", e.id_sgo},
+              {"name", e.name},
+              {"wert", e.wert},
+              {"ablageort", e.ablageort},
+              {"erfolgreich", e.erfolgreich},
+              {"fehler_code", e.fehler_code},
+              {"fehler_text", e.fehler_text}};
+    if (e.nummer_im_stapel) j["nummer_im_stapel"] = *e.nummer_im_stapel;
+    return j;
+}
+
+FvErgebnis ErgebnisFromJson(const json& j) {
+    FvErgebnis e;
+    e.id_sgo = j.value("id_sgo", "");
+    e.name = j.value("name", "");
+    e.wert = j.value("wert", "");
+    e.ablageort = j.value("ablageort", false);
+    e.erfolgreich = j.value("erfolgreich", false);
+    e.fehler_code = j.value("fehler_code", "");
+    e.fehler_text = j.value("fehler_text", "");
+    if (j.contains("nummer_im_stapel")) e.nummer_im_stapel = j["nummer_im_stapel"].get<uint32_t>();
+    return e;
+}
+
+FvErgebnis Fehler(const std::optional<uint32_t>& nummer, std::string code, std::string text) {
+    FvErgebnis e;
+    e.nummer_im_stapel = nummer;
+    e.name = "Ergebnis";
+    e.fehler_code = std::move(code);
+    e.fehler_text = std::move(text);
+    return e;
+}
+
+// The API fields of a new Akte, Vorgang or Dokument from its xdomea element.
+json FelderAus(XmlNode sgo, dms::Kind kind, const std::string& schluessel) {
+    json fields = json::object();
+    XmlNode meta = xdomea::Child(sgo, "AllgemeineMetadaten");
+    std::string betreff = xdomea::Text(xdomea::Child(meta, "Betreff"));
+    if (betreff.empty() && kind == dms::Kind::kVorgang) {
+        betreff = xdomea::Text(xdomea::Child(sgo, "Aktenbetreff"));
+    }
+    if (!betreff.empty()) fields["betreff"] = betreff;
+    fields["metadaten"] = {{std::string(kSchluesselFeld), schluessel}};
+    if (kind == dms::Kind::kDokument) {
+        if (auto typ = xdomea::ChildText(sgo, "Typ")) fields["dokumenttyp"] = *typ;
+        if (auto eingang = xdomea::ChildText(sgo, "Posteingangsdatum")) {
+            fields["posteingangsdatum"] = *eingang;
+        }
+        return fields;
+    }
+    if (auto f = xdomea::ChildText(meta, "Federfuehrung")) fields["federfuehrung"] = *f;
+    XmlNode laufzeit = xdomea::Child(sgo, "Laufzeit");
+    if (auto b = xdomea::ChildText(laufzeit, "Beginn")) fields["laufzeit_beginn"] = *b;
+    if (auto e = xdomea::ChildText(laufzeit, "Ende")) fields["laufzeit_ende"] = *e;
+    if (kind == dms::Kind::kAkte) {
+        const std::string stufe =
+            xdomea::Text(xdomea::Path(meta, {"Vertraulichkeitsstufe", "code"}));
+        if (stufe == "001") fields["vertraulichkeit"] = "geheim";
+        if (stufe == "002") fields["vertraulichkeit"] = "VS-NfD";
+        if (stufe == "003") fields["vertraulichkeit"] = "offen";
+        if (stufe == "005") fields["vertraulichkeit"] = "vertraulich";
+    }
+    return fields;
+}
+
+// A primary file of a version, taken from the package.
+struct Datei {
+    std::string name;      // the entry name (Dateiname)
+    std::string original;  // DateinameOriginal, else the entry name
+};
+
+}  // namespace
+
+// One checked message.
+struct FachverfahrenService::Nachricht {
+    xdomea::Version version = xdomea::Version::k3_1_0;
+    std::string code;
+    std::string prozess_id;
+    xdomea::Kontakt absender;
+    bool empfangsbestaetigung = false;
+    std::optional<xdomea::XmlDocument> doc;
+    std::map<std::string, std::string> dateien;  // primary files from the ZIP, by entry name
+};
+
+FachverfahrenService::FachverfahrenService(dms::Repository* repo, FachverfahrenOptions options)
+    : repo_(repo), options_(std::move(options)) {}
+
+Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
+                                                    std::string_view bytes) {
+    std::lock_guard lock(mu_);
+    Nachricht n;
+    n.prozess_id = dms::NewUuid();
+
+    std::string xml;
+    if (xdomea::LooksLikeZip(bytes)) {
+        auto paket = xdomea::ReadPackage(bytes);
+        if (!paket.ok())
+            return Ablehnen(n, std::string(kSchemaUngueltig), paket.status().message());
+        xml = std::move(paket->xml);
+        n.dateien = std::move(paket->dateien);
+    } else {
+        xml.assign(bytes);
+    }
+
+    auto info = xdomea::ValidateMessage(xml, xdomea::Family::kFachverfahrensdaten);
+    if (!info.ok()) return Ablehnen(n, std::string(kSchemaUngueltig), info.status().message());
+    auto doc = xdomea::XmlDocument::Parse(xml);
+    if (!doc.ok()) return Ablehnen(n, std::string(kSchemaUngueltig), doc.status().message());
+    // Our answers are written in 3.x; a 2.x message is refused in 3.1.0.
+    const bool v2 = xdomea::IsV2(info->version);
+    n.version = v2 ? xdomea::Version::k3_1_0 : info->version;
+    const xdomea::KopfGelesen kopf = xdomea::ReadKopf(doc->root());
+    n.prozess_id = kopf.prozess_id;
+    n.code = xdomea::CodeOfRoot(info->root);
+    n.absender = kopf.absender;
+    n.empfangsbestaetigung = kopf.empfangsbestaetigung.value_or(false);
+    n.doc = std::move(doc).value();
+    if (v2) {
+        return Ablehnen(n, "",
+                        "xdomea " + std::string(xdomea::VersionName(info->version)) +
+                            " wird für Fachverfahrensdaten nicht unterstützt; bitte 3.0.0 "
+                            "oder 3.1.0 senden");
+    }
+
+    const std::string gesehen_key = keys::FvNachricht(Eigner(p), n.prozess_id);
+    AKTENWERK_ASSIGN_OR_RETURN(auto gesehen, repo_->metadata().Get(gesehen_key));
+    if (gesehen) {
+        AKTENWERK_ASSIGN_OR_RETURN(json frueher, storage::DecodeValue(*gesehen));
+        std::vector<FvErgebnis> ergebnisse;
+        for (const auto& e : frueher.value("ergebnisse", json::array())) {
+            ergebnisse.push_back(ErgebnisFromJson(e));
+        }
+        return Antworten(n, FvAusgang::kWiederholt, {std::string(kBereitsVerarbeitet)}, ergebnisse);
+    }
+
+    static const std::set<std::string> kUmgesetzt = {"0602", "0604", "0605",
+                                                     "0624", "0625", "0632"};
+    if (!kUmgesetzt.count(n.code)) {
+        return Ablehnen(n, "",
+                        "Die Nachricht " + info->root + " wird von diesem DMS nicht unterstützt");
+    }
+    XmlNode root = n.doc->root();
+    std::vector<XmlNode> items;
+    for (const xmlNode* c = root->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xdomea::LocalName(c) != "Kopf") items.push_back(c);
+    }
+    if (auto laenge = xdomea::ChildText(xdomea::Child(root, "Kopf"), "Stapellaenge")) {
+        if (*laenge != std::to_string(items.size())) {
+            return Ablehnen(
+                n, std::string(kStapelLaengeFalsch),
+                "Stapellaenge " + *laenge + ", aber " + std::to_string(items.size()) + " Objekte");
+        }
+    }
+    // Every file in the package must be one the message names, so nothing arrives unseen.
+    std::vector<XmlNode> namen;
+    Descendants(root, "Dateiname", &namen);
+    std::set<std::string> genannt;
+    for (XmlNode d : namen) genannt.insert(xdomea::Text(d));
+    for (const auto& [name, data] : n.dateien) {
+        if (!genannt.count(name)) {
+            return Ablehnen(n, "",
+                            "Die Datei " + name +
+                                " im Paket wird in der Nachricht nicht "
+                                "genannt");
+        }
+    }
+
+    std::vector<FvErgebnis> ergebnisse = Ausfuehren(p, n);
+    bool geaendert = false;
+    bool alle = true;
+    for (const auto& e : ergebnisse) {
+        alle = alle && e.erfolgreich;
+        geaendert = geaendert || (e.erfolgreich && n.code != "0602" && n.code != "0625");
+    }
+    if (geaendert) {
+        json record = {{"code", n.code}, {"ergebnisse", json::array()}};
+        for (const auto& e : ergebnisse) record["ergebnisse"].push_back(ToJson(e));
+        AKTENWERK_RETURN_IF_ERROR(repo_->metadata().Commit([&](storage::Txn& txn) {
+            txn.Put(gesehen_key, storage::EncodeValue(record));
+            return Status::Ok();
+        }));
+    }
+    std::vector<std::string> meldungen = {std::string(alle ? kErfolg : kUnbekannterFehler)};
+    return Antworten(n, FvAusgang::kVerarbeitet, meldungen, ergebnisse);
+}
+
+std::vector<FvErgebnis> FachverfahrenService::Ausfuehren(const dms::Principal& p,
+                                                         const Nachricht& n) {
+    std::vector<FvErgebnis> out;
+    XmlNode root = n.doc->root();
+    for (const xmlNode* c = root->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || xdomea::LocalName(c) == "Kopf") continue;
+        if (n.code == "0604" || n.code == "0605") {
+            out.push_back(Erstellen(p, n, c));
+        } else if (n.code == "0602") {
+            out.push_back(Ansehen(p, c));
+        } else if (n.code == "0624" || n.code == "0632") {
+            out.push_back(ZdA(p, c, n.code == "0624"));
+        } else if (n.code == "0625") {
+            out.push_back(Systemstatus(c));
+        }
+    }
+    return out;
+}
+
+Result<dms::Objekt> FachverfahrenService::Aufloesen(const dms::Principal& p,
+                                                    const std::string& ref) const {
+    if (dms::IsUuid(ref)) {
+        auto o = repo_->Get(p, ref);
+        if (o.ok() || o.status().code() != StatusCode::kNotFound) return o;
+    }
+    auto by_key = FindBySchluessel(p, ref);
+    if (by_key.ok() || by_key.status().code() != StatusCode::kNotFound) return by_key;
+    auto akte = repo_->FindByAktenzeichen(p, ref);
+    if (akte.ok() || akte.status().code() != StatusCode::kNotFound) return akte;
+    auto einheit = repo_->FindByKennzeichen(p, ref);
+    if (einheit.ok() || einheit.status().code() != StatusCode::kNotFound) return einheit;
+    return NotFoundError("no object " + ref);
+}
+
+Result<dms::Objekt> FachverfahrenService::FindBySchluessel(const dms::Principal& p,
+                                                           std::string_view schluessel) const {
+    AKTENWERK_ASSIGN_OR_RETURN(auto id,
+                               repo_->metadata().Get(keys::FvSchluessel(Eigner(p), schluessel)));
+    if (!id) return NotFoundError("no object " + std::string(schluessel));
+    return repo_->Get(p, *id);
+}
+
+FvErgebnis FachverfahrenService::Erstellen(const dms::Principal& p, const Nachricht& n,
+                                           XmlNode item) {
+    const auto nummer = NummerImStapel(item);
+    const std::string fehler_unbekannt = n.code + "001";  // the container is unknown
+    const std::string fehler_anlegen = n.code == "0604" ? "0604003" : "0605005";
+    const std::string schluessel = xdomea::Text(xdomea::Child(item, "FachverfahrenObjektID"));
+    XmlNode sgo = FirstElement(xdomea::Child(item, "Schriftgutobjekt"));
+    const std::string art = xdomea::LocalName(sgo);
+    const dms::Kind kind = art == "Akte"      ? dms::Kind::kAkte
+                           : art == "Vorgang" ? dms::Kind::kVorgang
+                                              : dms::Kind::kDokument;
+
+    auto frueher = FindBySchluessel(p, schluessel);
+    if (frueher.ok() || frueher.status().code() != StatusCode::kNotFound) {
+        FvErgebnis e = Fehler(nummer, fehler_anlegen,
+                              "FachverfahrenObjektID " + schluessel + " ist bereits vergeben");
+        if (frueher.ok()) e.id_sgo = frueher->id;
+        return e;
+    }
+    std::string container = xdomea::ChildText(item, "IDContainer").value_or("");
+    if (container.empty()) container = xdomea::ChildText(item, "Ablageort").value_or("");
+    if (container.empty()) {
+        return Fehler(nummer, fehler_unbekannt, "IDContainer fehlt: wohin soll das Objekt?");
+    }
+    auto parent = Aufloesen(p, container);
+    if (!parent.ok()) return Fehler(nummer, fehler_unbekannt, Grund(parent.status()));
+
+    const json fields = FelderAus(sgo, kind, schluessel);
+    std::vector<Datei> dateien;
+    for (XmlNode version : xdomea::Children(sgo, "Version")) {
+        XmlNode primaer = xdomea::Path(version, {"Format", "Primaerdokument"});
+        Datei d{xdomea::Text(xdomea::Child(primaer, "Dateiname")),
+                xdomea::Text(xdomea::Child(primaer, "DateinameOriginal"))};
+        if (d.original.empty()) d.original = d.name;
+        if (!n.dateien.count(d.name)) {
+            return Fehler(nummer, n.code == "0605" ? "0605004" : fehler_anlegen,
+                          "Die Datei " + d.name + " fehlt im Paket");
+        }
+        dateien.push_back(std::move(d));
+    }
+
+    Result<dms::Objekt> made = InternalError("not run");
+    if (kind == dms::Kind::kDokument && !dateien.empty()) {
+        dms::StringContentSource src(n.dateien.at(dateien[0].name));
+        auto created =
+            repo_->CreateDokument(p, parent->id, fields, src, {dateien[0].original, true, {}});
+        made = created.ok() ? Result<dms::Objekt>(created->first) : created.status();
+    } else {
+        made = repo_->Create(p, kind, parent->id, fields);
+    }
+    if (!made.ok()) return Fehler(nummer, fehler_anlegen, Grund(made.status()));
+    // TODO(#10): the key is written after the object's own transaction, so a crash between
+    // the two leaves an object the case system cannot address by its key; the Repository
+    // would need a hook to write both in one transaction.
+    Status keyed = repo_->metadata().Commit([&](storage::Txn& txn) {
+        txn.Put(keys::FvSchluessel(Eigner(p), schluessel), made->id);
+        return Status::Ok();
+    });
+    if (!keyed.ok()) return Fehler(nummer, fehler_anlegen, Grund(keyed));
+
+    FvErgebnis e;
+    e.nummer_im_stapel = nummer;
+    e.id_sgo = made->id;
+    e.name = std::string(kSchluesselFeld);
+    e.wert = schluessel;
+    e.erfolgreich = true;
+    for (size_t i = 1; i < dateien.size(); ++i) {
+        dms::StringContentSource src(n.dateien.at(dateien[i].name));
+        auto added = repo_->AddVersion(p, made->id, src, {dateien[i].original, true, {}});
+        if (!added.ok()) {
+            e.erfolgreich = false;
+            e.fehler_code = fehler_anlegen;
+            e.fehler_text = "Version " + std::to_string(i + 1) + ": " + Grund(added.status());
+            break;
+        }
+    }
+    return e;
+}
+
+FvErgebnis FachverfahrenService::Ansehen(const dms::Principal& p, XmlNode item) {
+    const std::string id = xdomea::Text(xdomea::Child(item, "IDSGO"));
+    auto o = Aufloesen(p, id);
+    if (!o.ok()) return Fehler(std::nullopt, "0602001", Grund(o.status()));
+    FvErgebnis e;
+    e.id_sgo = o->id;
+    e.ablageort = true;
+    e.wert = "/api/v1/objekte/" + o->id;
+    if (auto nummer = xdomea::ChildText(item, "Versionsnummer")) {
+        uint32_t n = 0;
+        try {
+            n = static_cast<uint32_t>(std::stoul(*nummer));
+        } catch (const std::exception&) {
+            n = 0;
+        }
+        auto v = o->kind == dms::Kind::kDokument && n > 0
+                     ? repo_->GetVersion(p, o->id, n)
+                     : Result<dms::Version>(NotFoundError("no version " + *nummer));
+        if (!v.ok()) {
+            FvErgebnis f =
+                Fehler(std::nullopt, "0602003", "Versionsnummer " + *nummer + " gibt es nicht");
+            f.id_sgo = o->id;
+            return f;
+        }
+        e.wert = "/api/v1/dokumente/" + o->id + "/versionen/" + std::to_string(n) + "/inhalt";
+    }
+    e.erfolgreich = true;
+    return e;
+}
+
+FvErgebnis FachverfahrenService::ZdA(const dms::Principal& p, XmlNode item, bool verfuegen) {
+    const auto nummer = NummerImStapel(item);
+    const std::string code = verfuegen ? "0624" : "0632";
+    const std::string id = xdomea::Text(xdomea::Child(item, "IDSGO"));
+    auto o = Aufloesen(p, id);
+    if (!o.ok()) return Fehler(nummer, code + "001", Grund(o.status()));
+    auto done = verfuegen ? repo_->Close(p, o->id, std::nullopt) : repo_->Reopen(p, o->id);
+    if (!done.ok()) {
+        FvErgebnis f = Fehler(nummer, code + "002", Grund(done.status()));
+        f.id_sgo = o->id;
+        return f;
+    }
+    FvErgebnis e;
+    e.nummer_im_stapel = nummer;
+    e.id_sgo = o->id;
+    e.name = "zdA";
+    e.wert = done->zda ? done->zda->ToString() : "aufgehoben";
+    e.erfolgreich = true;
+    return e;
+}
+
+// Systemstatus 1: whether the DMS takes changes (no failed write since start) or only reads.
+FvErgebnis FachverfahrenService::Systemstatus(XmlNode item) const {
+    const std::string id = xdomea::Text(xdomea::Child(item, "SystemstatusID"));
+    if (id != "1") return Fehler(std::nullopt, "0625001", "Systemstatus " + id + " ist unbekannt");
+    FvErgebnis e;
+    e.name = "Systemstatus 1";
+    e.wert = repo_->metadata().write_failure().ok() ? "verfuegbar" : "nur-lesend";
+    e.erfolgreich = true;
+    return e;
+}
+
+Result<FvAntwort> FachverfahrenService::Ablehnen(const Nachricht& n, std::string allgemein,
+                                                 std::string text) const {
+    std::vector<std::string> meldungen;
+    if (!allgemein.empty()) meldungen.push_back(std::move(allgemein));
+    meldungen.push_back("text:" + text);
+    return Antworten(n, FvAusgang::kAbgelehnt, meldungen, {});
+}
+
+namespace {
+
+void WriteRueckmeldung(xdomea::XmlWriter& w, const std::string& meldung) {
+    w.Start("Rueckmeldung");
+    if (meldung.rfind("text:", 0) == 0) {
+        w.Element("SonstigeFehlermeldung", meldung.substr(5));
+    } else {
+        w.Code("AllgemeineRueckmeldung", meldung, {}, {}, AllgemeinName(meldung));
+    }
+    w.End();
+}
+
+void WriteErgebnis(xdomea::XmlWriter& w, const FvErgebnis& e) {
+    w.Start("Rueckgabeparameter");
+    if (e.nummer_im_stapel) w.Element("NummerImStapel", std::to_string(*e.nummer_im_stapel));
+    w.ElementIfAny("IDSGO", e.id_sgo);
+    w.Start("Parameter");
+    if (e.ablageort) {
+        w.Element("Ablageort", e.wert);
+    } else {
+        w.Start("AllgemeinerRueckgabeparameter");
+        w.Element("Name", e.name);
+        w.ElementIfAny("Wert", e.wert);
+        w.End();
+    }
+    w.End();
+    w.Element("Erfolgreich", e.erfolgreich ? "true" : "false");
+    if (!e.fehler_code.empty()) {
+        w.Start("Rueckmeldung");
+        w.Code("SpezifischeFehlermeldung" + e.fehler_code.substr(0, 4), e.fehler_code);
+        w.End();
+    }
+    if (!e.fehler_text.empty()) {
+        w.Start("Rueckmeldung");
+        w.Element("SonstigeFehlermeldung", e.fehler_text);
+        w.End();
+    }
+    w.End();
+}
+
+}  // namespace
+
+Result<FvAntwort> FachverfahrenService::Antworten(const Nachricht& n, FvAusgang ausgang,
+                                                  const std::vector<std::string>& meldungen,
+                                                  const std::vector<FvErgebnis>& ergebnisse) const {
+    auto kopf_fuer = [&](std::string code) {
+        xdomea::Kopf k;
+        k.prozess_id = n.prozess_id;
+        k.nachrichtentyp = std::move(code);
+        k.erstellt_ms = repo_->clock().NowMillis();
+        k.absender = options_.dms;
+        k.empfaenger = n.absender;
+        k.instanz_id = options_.instanz_id;
+        k.produkt_version = options_.produkt_version;
+        return k;
+    };
+    auto fertig = [&](xdomea::XmlWriter& w) -> Result<std::string> {
+        AKTENWERK_RETURN_IF_ERROR(w.Finish());
+        auto checked = xdomea::ValidateMessage(w.text(), xdomea::Family::kFachverfahrensdaten);
+        if (!checked.ok()) {
+            return InternalError("our xdomea answer is not valid: " + checked.status().message());
+        }
+        return w.text();
+    };
+
+    FvAntwort out;
+    out.ausgang = ausgang;
+    out.prozess_id = n.prozess_id;
+    out.nachrichtentyp = n.code;
+    {
+        AKTENWERK_ASSIGN_OR_RETURN(auto w, xdomea::XmlWriter::CreateInMemory(n.version));
+        w->StartRoot(xdomea::RootElement("0630"), xdomea::Family::kFachverfahrensdaten);
+        xdomea::WriteKopfStart(*w, kopf_fuer("0630"), n.version);
+        // No FV session exists on our side; the ProzessID ties the answer to the message.
+        w->Element("FVSessionID", n.prozess_id);
+        w->End();
+        w->Start("ErfolgOderMisserfolg");
+        for (const auto& m : meldungen) WriteRueckmeldung(*w, m);
+        for (const auto& e : ergebnisse) WriteErgebnis(*w, e);
+        w->End();
+        AKTENWERK_ASSIGN_OR_RETURN(out.import_bestaetigung, fertig(*w));
+    }
+    if (n.empfangsbestaetigung) {
+        AKTENWERK_ASSIGN_OR_RETURN(auto w, xdomea::XmlWriter::CreateInMemory(n.version));
+        w->StartRoot(xdomea::RootElement("0629"), xdomea::Family::kFachverfahrensdaten);
+        xdomea::WriteKopfStart(*w, kopf_fuer("0629"), n.version);
+        w->End();
+        AKTENWERK_ASSIGN_OR_RETURN(out.empfang_bestaetigung, fertig(*w));
+    }
+    return out;
+}
+
+}  // namespace aktenwerk::retention
