@@ -20,7 +20,11 @@ foreach(pair IN LISTS FILES)
     if(body STREQUAL "")
         set(body "    \"\"\n")
     endif()
-    string(APPEND content "inline constexpr std::string_view ${name} =\n${body};\n")
+    # The length comes from the array's size: computing it from the literal in a constant
+    # expression runs into the compiler's loop limit for files past 256 KiB (openapi.json).
+    string(APPEND content "inline constexpr char ${name}_bytes[] =\n${body};\n")
+    string(APPEND content "inline constexpr std::string_view ${name}{\n"
+                          "    ${name}_bytes, sizeof(${name}_bytes) - 1};\n")
 endforeach()
 string(APPEND content "}  // namespace aktenwerk::interfaces::embedded\n")
 file(WRITE "${OUT}.tmp" "${content}")
