@@ -82,6 +82,8 @@ class FachverfahrenService {
     Result<FvAntwort> Ablehnen(const Nachricht& n, std::string allgemein, std::string text) const;
     std::vector<FvErgebnis> Ausfuehren(const dms::Principal& p, const Nachricht& n);
     FvErgebnis Erstellen(const dms::Principal& p, const Nachricht& n, xdomea::XmlNode item);
+    Result<dms::Objekt> Anlegen(const dms::Principal& p, const Nachricht& n, xdomea::XmlNode sgo,
+                                std::string_view parent_id, const std::string& schluessel);
     FvErgebnis Ansehen(const dms::Principal& p, xdomea::XmlNode item);
     FvErgebnis ZdA(const dms::Principal& p, xdomea::XmlNode item, bool verfuegen);
     FvErgebnis Systemstatus(xdomea::XmlNode item) const;

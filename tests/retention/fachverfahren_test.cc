@@ -160,6 +160,43 @@ TEST_F(FachverfahrenTest, SGOAblegenFilesEveryVersionFromTheZip) {
     EXPECT_EQ(bytes.substr(0, *n), "%PDF-1.4 zweite Fassung");
 }
 
+TEST_F(FachverfahrenTest, SGOAblegenFilesAVorgangWithItsDokumenteAndTeilvorgang) {
+    auto akte = Akte(unit_.id);
+    const std::string f1 = dms::NewUuid() + ".pdf";
+    const std::string f2 = dms::NewUuid() + ".pdf";
+    auto dokument = [](const std::string& betreff, const std::string& versionen) {
+        return "<xdomea:Dokument>" + test_support::FvKern(dms::NewUuid(), betreff) + versionen +
+               "</xdomea:Dokument>";
+    };
+    const std::string vorgang =
+        "<xdomea:Vorgang>" + test_support::FvKern(dms::NewUuid(), "Widerspruch") +
+        dokument("Widerspruchsschreiben", FvVersion(1, f1, "Widerspruch.pdf")) +
+        dokument("Stellungnahme", FvVersion(1, f2, "Stellungnahme.pdf")) + "<xdomea:Teilvorgang>" +
+        test_support::FvKern(dms::NewUuid(), "Anhörung") + "</xdomea:Teilvorgang></xdomea:Vorgang>";
+    const std::string xml =
+        FvNachricht("SGOAblegen", "0605", dms::NewUuid(),
+                    "<xdomea:SchriftgutobjektZumAblegen><xdomea:FachverfahrenObjektID>W-1"
+                    "</xdomea:FachverfahrenObjektID><xdomea:IDContainer>" +
+                        akte.id + "</xdomea:IDContainer><xdomea:Schriftgutobjekt>" + vorgang +
+                        "</xdomea:Schriftgutobjekt></xdomea:SchriftgutobjektZumAblegen>");
+    EXPECT_EQ(Xmllint(xml), "");
+    const std::string zip = test_support::ZipBuilder()
+                                .Add("m.xml", xml)
+                                .Add(f1, "%PDF-1.4 Widerspruch")
+                                .Add(f2, "%PDF-1.4 Stellungnahme")
+                                .Build();
+    auto answer = Senden(zip, admin_, true);
+    EXPECT_EQ(answer.ausgang, FvAusgang::kVerarbeitet) << answer.import_bestaetigung;
+    auto v = Must(retention_->fachverfahren().FindBySchluessel(admin_, "W-1"));
+    auto inhalt = Must(repo_->Children(admin_, v.id, std::nullopt, "", 10)).items;
+    ASSERT_EQ(inhalt.size(), 3u);
+    std::vector<std::string> betreffe;
+    for (const auto& o : inhalt) betreffe.push_back(o.betreff);
+    EXPECT_EQ(betreffe,
+              (std::vector<std::string>{"Anhörung", "Widerspruchsschreiben", "Stellungnahme"}));
+    EXPECT_EQ(Must(repo_->Versions(admin_, inhalt[2].id)).at(0).dateiname, "Stellungnahme.pdf");
+}
+
 TEST_F(FachverfahrenTest, ZipWithAFileTheMessageDoesNotNameChangesNothing) {
     auto akte = Akte(unit_.id);
     const std::string f1 = dms::NewUuid() + ".pdf";
