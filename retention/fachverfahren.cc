@@ -234,8 +234,8 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
         return Antworten(n, FvAusgang::kWiederholt, {std::string(kBereitsVerarbeitet)}, ergebnisse);
     }
 
-    static const std::set<std::string> kUmgesetzt = {"0602", "0604", "0605",
-                                                     "0624", "0625", "0632"};
+    static const std::set<std::string> kUmgesetzt = {"0602", "0604", "0605", "0609", "0610",
+                                                     "0611", "0612", "0624", "0625", "0632"};
     if (!kUmgesetzt.count(n.code)) {
         return Ablehnen(n, "",
                         "Die Nachricht " + info->root + " wird von diesem DMS nicht unterstützt");
@@ -271,7 +271,8 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
     bool alle = true;
     for (const auto& e : ergebnisse) {
         alle = alle && e.erfolgreich;
-        geaendert = geaendert || (e.erfolgreich && n.code != "0602" && n.code != "0625");
+        geaendert = geaendert ||
+                    (e.erfolgreich && n.code != "0602" && n.code != "0611" && n.code != "0625");
     }
     if (geaendert) {
         json record = {{"code", n.code}, {"ergebnisse", json::array()}};
@@ -295,6 +296,8 @@ std::vector<FvErgebnis> FachverfahrenService::Ausfuehren(const dms::Principal& p
             out.push_back(Erstellen(p, n, c));
         } else if (n.code == "0602") {
             out.push_back(Ansehen(p, c));
+        } else if (n.code >= "0609" && n.code <= "0612") {
+            for (auto& e : Metadaten(p, n.code, c)) out.push_back(std::move(e));
         } else if (n.code == "0624" || n.code == "0632") {
             out.push_back(ZdA(p, c, n.code == "0624"));
         } else if (n.code == "0625") {
@@ -490,6 +493,69 @@ FvErgebnis FachverfahrenService::ZdA(const dms::Principal& p, XmlNode item, bool
     e.wert = done->zda ? done->zda->ToString() : "aufgehoben";
     e.erfolgreich = true;
     return e;
+}
+
+// The free metadata of an object: 0609 adds names, 0610 changes values, 0611 reads them,
+// 0612 removes them. The changes of one MetadatenZumBearbeiten are made together or not at
+// all, against the revision they were checked on.
+std::vector<FvErgebnis> FachverfahrenService::Metadaten(const dms::Principal& p,
+                                                        const std::string& code, XmlNode item) {
+    const auto nummer = NummerImStapel(item);
+    const std::string id = xdomea::Text(xdomea::Child(item, "IDSGO"));
+    auto o = Aufloesen(p, id);
+    if (!o.ok()) return {Fehler(nummer, code + "001", Grund(o.status()))};
+    auto fehler = [&](const std::string& nr, std::string text) {
+        FvErgebnis f = Fehler(nummer, code + nr, std::move(text));
+        f.id_sgo = o->id;
+        return std::vector<FvErgebnis>{f};
+    };
+
+    std::vector<FvErgebnis> gelesen;
+    json neu = o->metadaten;
+    for (XmlNode feld : xdomea::Children(item, "Metadatum")) {
+        const std::string name = xdomea::Text(xdomea::Child(feld, "Name"));
+        const auto wert = xdomea::ChildText(feld, "Wert");
+        const bool da = neu.contains(name);
+        if (name == kSchluesselFeld && code != "0611") {
+            return fehler("002", "Das Metadatum " + name + " vergibt das DMS");
+        }
+        if (code == "0611") {
+            if (!da) return fehler("002", "Das Metadatum " + name + " gibt es nicht");
+            FvErgebnis e;
+            e.nummer_im_stapel = nummer;
+            e.id_sgo = o->id;
+            e.name = name;
+            e.wert = neu[name].is_string() ? neu[name].get<std::string>() : neu[name].dump();
+            e.erfolgreich = true;
+            gelesen.push_back(std::move(e));
+        } else if (code == "0609") {
+            if (da) return fehler("006", "Das Metadatum " + name + " gibt es schon");
+            if (!wert) return fehler("008", "Das Metadatum " + name + " hat keinen Wert");
+            neu[name] = *wert;
+        } else if (code == "0610") {
+            if (!da) return fehler("002", "Das Metadatum " + name + " gibt es nicht");
+            if (!wert) return fehler("007", "Das Metadatum " + name + " hat keinen Wert");
+            neu[name] = *wert;
+        } else {
+            if (!da) return fehler("002", "Das Metadatum " + name + " gibt es nicht");
+            if (wert && neu[name] != *wert) {
+                return fehler("006", "Das Metadatum " + name + " hat einen anderen Wert");
+            }
+            neu.erase(name);
+        }
+    }
+    if (code == "0611") return gelesen;
+
+    auto updated = repo_->Update(p, o->id, {{"metadaten", neu}}, o->revision);
+    const std::string nicht = code == "0609" ? "006" : code == "0610" ? "005" : "003";
+    if (!updated.ok()) return fehler(nicht, Grund(updated.status()));
+    FvErgebnis e;
+    e.nummer_im_stapel = nummer;
+    e.id_sgo = o->id;
+    e.name = "Metadaten";
+    e.wert = std::to_string(updated->metadaten.size()) + " Metadaten";
+    e.erfolgreich = true;
+    return {e};
 }
 
 // Systemstatus 1: whether the DMS takes changes (no failed write since start) or only reads.

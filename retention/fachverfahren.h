@@ -61,8 +61,9 @@ class FachverfahrenService {
 
     // Checks and performs one message from `p`: the XML, or a ZIP holding the XML and the
     // primary files named by it, flat at the root. Implemented: 0602 SGOAnsehen, 0604
-    // SGOErstellen, 0605 SGOAblegen, 0624 SGOZDAVerfuegen, 0625 SystemstatusAbfragen, 0632
-    // SGOZDAAufheben; every other message is refused by a 0630 that says so. Bad input never
+    // SGOErstellen, 0605 SGOAblegen, 0609-0612 Metadaten Anlegen/Aktualisieren/Ansehen/
+    // Loeschen, 0624 SGOZDAVerfuegen, 0625 SystemstatusAbfragen, 0632 SGOZDAAufheben; every
+    // other message is refused by a 0630 that says so. Bad input never
     // fails the call: it is answered (kAbgelehnt) with the reason in the 0630 and changes
     // nothing. A message whose ProzessID `p` sent before (after it changed something) is
     // answered kWiederholt with the first run's results and is not performed again. Errors
@@ -86,6 +87,8 @@ class FachverfahrenService {
                                 std::string_view parent_id, const std::string& schluessel);
     FvErgebnis Ansehen(const dms::Principal& p, xdomea::XmlNode item);
     FvErgebnis ZdA(const dms::Principal& p, xdomea::XmlNode item, bool verfuegen);
+    std::vector<FvErgebnis> Metadaten(const dms::Principal& p, const std::string& code,
+                                      xdomea::XmlNode item);
     FvErgebnis Systemstatus(xdomea::XmlNode item) const;
     Result<dms::Objekt> Aufloesen(const dms::Principal& p, const std::string& ref) const;
 

@@ -5,6 +5,7 @@
 // caller may not see) is refused and changes nothing. Every answer passes xmllint too.
 #include "retention/fachverfahren.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -256,6 +257,43 @@ TEST_F(FachverfahrenTest, AnsehenAndSystemstatusAnswerWithoutChangingAnything) {
                          admin_);
     EXPECT_NE(status.import_bestaetigung.find("<xdomea:Wert>verfuegbar</xdomea:Wert>"),
               std::string::npos);
+}
+
+TEST_F(FachverfahrenTest, MetadatenAreAddedChangedReadAndRemoved) {
+    auto akte = Akte(unit_.id);
+    auto msg = [&](const std::string& name, const std::string& code, const std::string& element,
+                   const std::string& feld, const std::string& wert) {
+        std::string metadatum = "<xdomea:Metadatum><xdomea:Name>" + feld + "</xdomea:Name>";
+        if (!wert.empty()) metadatum += "<xdomea:Wert>" + wert + "</xdomea:Wert>";
+        metadatum += "</xdomea:Metadatum>";
+        return FvNachricht(name, code, dms::NewUuid(),
+                           "<xdomea:" + element + "><xdomea:IDSGO>" + akte.id + "</xdomea:IDSGO>" +
+                               metadatum + "</xdomea:" + element + ">");
+    };
+    auto meta = [&] { return Must(repo_->Get(admin_, akte.id)).metadaten; };
+
+    Senden(msg("MetadatenAnlegen", "0609", "MetadatenZumAnlegen", "Bauherr", "Erika Muster"),
+           admin_);
+    EXPECT_EQ(meta().value("Bauherr", ""), "Erika Muster");
+    auto doppelt = Senden(
+        msg("MetadatenAnlegen", "0609", "MetadatenZumAnlegen", "Bauherr", "Max Muster"), admin_);
+    EXPECT_NE(doppelt.import_bestaetigung.find("<code>0609006</code>"), std::string::npos);
+    Senden(msg("MetadatenAktualisieren", "0610", "MetadatenZumAktualisieren", "Bauherr",
+               "Erika Mustermann"),
+           admin_);
+    auto gelesen =
+        Senden(msg("MetadatenAnsehen", "0611", "MetadatenZumAnsehen", "Bauherr", ""), admin_);
+    EXPECT_NE(gelesen.import_bestaetigung.find("<xdomea:Wert>Erika Mustermann</xdomea:Wert>"),
+              std::string::npos);
+    auto falsch =
+        Senden(msg("MetadatenLoeschen", "0612", "MetadatenZumLoeschen", "Bauherr", "Erika Muster"),
+               admin_);
+    EXPECT_NE(falsch.import_bestaetigung.find("<code>0612006</code>"), std::string::npos);
+    EXPECT_TRUE(meta().contains("Bauherr"));
+    Senden(msg("MetadatenLoeschen", "0612", "MetadatenZumLoeschen", "Bauherr", ""), admin_);
+    EXPECT_FALSE(meta().contains("Bauherr"));
+    const auto aktionen = Aktionen(akte.id);
+    EXPECT_NE(std::find(aktionen.begin(), aktionen.end(), "geaendert"), aktionen.end());
 }
 
 TEST_F(FachverfahrenTest, ObjectsTheCallerMayNotSeeAreAnsweredAsUnknown) {
