@@ -234,7 +234,7 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
         return Antworten(n, FvAusgang::kWiederholt, {std::string(kBereitsVerarbeitet)}, ergebnisse);
     }
 
-    static const std::set<std::string> kUmgesetzt = {"0602", "0604", "0605", "0609", "0610",
+    static const std::set<std::string> kUmgesetzt = {"0601", "0602", "0604", "0605", "0609", "0610",
                                                      "0611", "0612", "0624", "0625", "0632"};
     if (!kUmgesetzt.count(n.code)) {
         return Ablehnen(n, "",
@@ -294,6 +294,8 @@ std::vector<FvErgebnis> FachverfahrenService::Ausfuehren(const dms::Principal& p
         if (c->type != XML_ELEMENT_NODE || xdomea::LocalName(c) == "Kopf") continue;
         if (n.code == "0604" || n.code == "0605") {
             out.push_back(Erstellen(p, n, c));
+        } else if (n.code == "0601") {
+            out.push_back(Aktualisieren(p, n, c));
         } else if (n.code == "0602") {
             out.push_back(Ansehen(p, c));
         } else if (n.code >= "0609" && n.code <= "0612") {
@@ -440,6 +442,56 @@ FvErgebnis FachverfahrenService::Erstellen(const dms::Principal& p, const Nachri
     e.id_sgo = made->id;
     e.name = std::string(kSchluesselFeld);
     e.wert = schluessel;
+    e.erfolgreich = true;
+    return e;
+}
+
+// New content of a Dokument: each Version of the message becomes the next version (stored
+// versions are never overwritten, so NeueVersionErstellen=false makes a minor version), and
+// a Betreff that differs is changed.
+FvErgebnis FachverfahrenService::Aktualisieren(const dms::Principal& p, const Nachricht& n,
+                                               XmlNode item) {
+    const auto nummer = NummerImStapel(item);
+    auto o = Aufloesen(p, xdomea::Text(xdomea::Child(item, "IDDokument")));
+    if (o.ok() && o->kind != dms::Kind::kDokument) o = NotFoundError("the object is no Dokument");
+    if (!o.ok()) return Fehler(nummer, "0601001", Grund(o.status()));
+    XmlNode dok = xdomea::Child(item, "Dokument");
+    std::vector<XmlNode> namen;
+    Descendants(dok, "Dateiname", &namen);
+    for (XmlNode d : namen) {
+        if (!n.dateien.count(xdomea::Text(d))) {
+            return Fehler(nummer, "0601004", "Die Datei " + xdomea::Text(d) + " fehlt im Paket");
+        }
+    }
+    FvErgebnis e;
+    e.nummer_im_stapel = nummer;
+    e.id_sgo = o->id;
+    const std::string betreff = xdomea::Text(xdomea::Path(dok, {"AllgemeineMetadaten", "Betreff"}));
+    if (!betreff.empty() && betreff != o->betreff) {
+        auto updated = repo_->Update(p, o->id, {{"betreff", betreff}}, o->revision);
+        if (!updated.ok()) return Fehler(nummer, "0601005", Grund(updated.status()));
+    }
+    const bool major =
+        xdomea::IsTrue(xdomea::ChildText(item, "NeueVersionErstellen").value_or("1"));
+    uint32_t versionen = o->versionen;
+    for (XmlNode version : xdomea::Children(dok, "Version")) {
+        XmlNode primaer = xdomea::Path(version, {"Format", "Primaerdokument"});
+        const std::string name = xdomea::Text(xdomea::Child(primaer, "Dateiname"));
+        std::string original = xdomea::Text(xdomea::Child(primaer, "DateinameOriginal"));
+        dms::StringContentSource src(n.dateien.at(name));
+        auto added =
+            repo_->AddVersion(p, o->id, src, {original.empty() ? name : original, major, {}});
+        if (!added.ok()) {
+            e.id_sgo = o->id;
+            e.name = "Versionen";
+            e.fehler_code = "0601005";
+            e.fehler_text = Grund(added.status());
+            return e;
+        }
+        versionen = added->nummer;
+    }
+    e.name = "Versionen";
+    e.wert = std::to_string(versionen);
     e.erfolgreich = true;
     return e;
 }

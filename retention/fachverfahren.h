@@ -60,7 +60,8 @@ class FachverfahrenService {
     FachverfahrenService(dms::Repository* repo, FachverfahrenOptions options);
 
     // Checks and performs one message from `p`: the XML, or a ZIP holding the XML and the
-    // primary files named by it, flat at the root. Implemented: 0602 SGOAnsehen, 0604
+    // primary files named by it, flat at the root. Implemented: 0601
+    // DokumentAktualisieren, 0602 SGOAnsehen, 0604
     // SGOErstellen, 0605 SGOAblegen, 0609-0612 Metadaten Anlegen/Aktualisieren/Ansehen/
     // Loeschen, 0624 SGOZDAVerfuegen, 0625 SystemstatusAbfragen, 0632 SGOZDAAufheben; every
     // other message is refused by a 0630 that says so. Bad input never
@@ -85,6 +86,7 @@ class FachverfahrenService {
     FvErgebnis Erstellen(const dms::Principal& p, const Nachricht& n, xdomea::XmlNode item);
     Result<dms::Objekt> Anlegen(const dms::Principal& p, const Nachricht& n, xdomea::XmlNode sgo,
                                 std::string_view parent_id, const std::string& schluessel);
+    FvErgebnis Aktualisieren(const dms::Principal& p, const Nachricht& n, xdomea::XmlNode item);
     FvErgebnis Ansehen(const dms::Principal& p, xdomea::XmlNode item);
     FvErgebnis ZdA(const dms::Principal& p, xdomea::XmlNode item, bool verfuegen);
     std::vector<FvErgebnis> Metadaten(const dms::Principal& p, const std::string& code,

@@ -198,6 +198,30 @@ TEST_F(FachverfahrenTest, SGOAblegenFilesAVorgangWithItsDokumenteAndTeilvorgang)
     EXPECT_EQ(Must(repo_->Versions(admin_, inhalt[2].id)).at(0).dateiname, "Stellungnahme.pdf");
 }
 
+TEST_F(FachverfahrenTest, DokumentAktualisierenAddsTheNextVersion) {
+    auto akte = Akte(unit_.id);
+    auto dok = Dokument(akte.id, "%PDF-1.4 Entwurf", "bescheid.pdf");
+    const std::string f = dms::NewUuid() + ".pdf";
+    const std::string xml =
+        FvNachricht("DokumentAktualisieren", "0601", dms::NewUuid(),
+                    "<xdomea:DokumentZumAktualisieren><xdomea:IDDokument>" + dok.id +
+                        "</xdomea:IDDokument><xdomea:Ablageort>" + akte.aktenzeichen +
+                        "</xdomea:Ablageort><xdomea:Dokument>" +
+                        test_support::FvKern(dms::NewUuid(), "Bescheid vom 15. März") +
+                        FvVersion(2, f, "Bescheid.pdf") +
+                        "</xdomea:Dokument></xdomea:DokumentZumAktualisieren>");
+    EXPECT_EQ(Xmllint(xml), "");
+    auto answer =
+        Senden(test_support::ZipBuilder().Add("m.xml", xml).Add(f, "%PDF-1.4 Endfassung").Build(),
+               admin_, true);
+    EXPECT_NE(answer.import_bestaetigung.find("<xdomea:Wert>2</xdomea:Wert>"), std::string::npos)
+        << answer.import_bestaetigung;
+    auto versionen = Must(repo_->Versions(admin_, dok.id));
+    ASSERT_EQ(versionen.size(), 2u);
+    EXPECT_EQ(versionen[1].dateiname, "Bescheid.pdf");
+    EXPECT_EQ(Must(repo_->Get(admin_, dok.id)).betreff, "Bescheid vom 15. März");
+}
+
 TEST_F(FachverfahrenTest, ZipWithAFileTheMessageDoesNotNameChangesNothing) {
     auto akte = Akte(unit_.id);
     const std::string f1 = dms::NewUuid() + ".pdf";
