@@ -41,7 +41,6 @@ constexpr std::string_view kUnbekannteKennung = "0000003";
 constexpr std::string_view kSchemaUngueltig = "0000008";
 constexpr std::string_view kBereitsVerarbeitet = "0000009";
 constexpr std::string_view kStapelLaengeFalsch = "0000013";
-constexpr std::string_view kUnbekannterFehler = "0000499";
 
 std::string_view AllgemeinName(std::string_view code) {
     if (code == kErfolg) return "Ausführung wurde erfolgreich beendet.";
@@ -176,6 +175,7 @@ struct Datei {
 struct FachverfahrenService::Nachricht {
     xdomea::Version version = xdomea::Version::k3_1_0;
     std::string code;
+    std::string root;  // the root element's name, "FVDaten.SGOErstellen.0604"
     std::string prozess_id;
     xdomea::Kontakt absender;
     bool empfangsbestaetigung = false;
@@ -190,38 +190,7 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
                                                     std::string_view bytes) {
     std::lock_guard lock(mu_);
     Nachricht n;
-    n.prozess_id = dms::NewUuid();
-
-    std::string xml;
-    if (xdomea::LooksLikeZip(bytes)) {
-        auto paket = xdomea::ReadPackage(bytes);
-        if (!paket.ok())
-            return Ablehnen(n, std::string(kSchemaUngueltig), paket.status().message());
-        xml = std::move(paket->xml);
-        n.dateien = std::move(paket->dateien);
-    } else {
-        xml.assign(bytes);
-    }
-
-    auto info = xdomea::ValidateMessage(xml, xdomea::Family::kFachverfahrensdaten);
-    if (!info.ok()) return Ablehnen(n, std::string(kSchemaUngueltig), info.status().message());
-    auto doc = xdomea::XmlDocument::Parse(xml);
-    if (!doc.ok()) return Ablehnen(n, std::string(kSchemaUngueltig), doc.status().message());
-    // Our answers are written in 3.x; a 2.x message is refused in 3.1.0.
-    const bool v2 = xdomea::IsV2(info->version);
-    n.version = v2 ? xdomea::Version::k3_1_0 : info->version;
-    const xdomea::KopfGelesen kopf = xdomea::ReadKopf(doc->root());
-    n.prozess_id = kopf.prozess_id;
-    n.code = xdomea::CodeOfRoot(info->root);
-    n.absender = kopf.absender;
-    n.empfangsbestaetigung = kopf.empfangsbestaetigung.value_or(false);
-    n.doc = std::move(doc).value();
-    if (v2) {
-        return Ablehnen(n, "",
-                        "xdomea " + std::string(xdomea::VersionName(info->version)) +
-                            " wird für Fachverfahrensdaten nicht unterstützt; bitte 3.0.0 "
-                            "oder 3.1.0 senden");
-    }
+    if (auto refused = Einlesen(bytes, &n)) return *refused;
 
     const std::string gesehen_key = keys::FvNachricht(Eigner(p), n.prozess_id);
     AKTENWERK_ASSIGN_OR_RETURN(auto gesehen, repo_->metadata().Get(gesehen_key));
@@ -233,47 +202,18 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
         }
         return Antworten(n, FvAusgang::kWiederholt, {std::string(kBereitsVerarbeitet)}, ergebnisse);
     }
-
-    static const std::set<std::string> kUmgesetzt = {"0601", "0602", "0604", "0605", "0609", "0610",
-                                                     "0611", "0612", "0624", "0625", "0632"};
-    if (!kUmgesetzt.count(n.code)) {
-        return Ablehnen(n, "",
-                        "Die Nachricht " + info->root + " wird von diesem DMS nicht unterstützt");
-    }
-    XmlNode root = n.doc->root();
-    std::vector<XmlNode> items;
-    for (const xmlNode* c = root->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && xdomea::LocalName(c) != "Kopf") items.push_back(c);
-    }
-    if (auto laenge = xdomea::ChildText(xdomea::Child(root, "Kopf"), "Stapellaenge")) {
-        if (*laenge != std::to_string(items.size())) {
-            return Ablehnen(
-                n, std::string(kStapelLaengeFalsch),
-                "Stapellaenge " + *laenge + ", aber " + std::to_string(items.size()) + " Objekte");
-        }
-    }
-    // Every file in the package must be one the message names, so nothing arrives unseen.
-    std::vector<XmlNode> namen;
-    Descendants(root, "Dateiname", &namen);
-    std::set<std::string> genannt;
-    for (XmlNode d : namen) genannt.insert(xdomea::Text(d));
-    for (const auto& [name, data] : n.dateien) {
-        if (!genannt.count(name)) {
-            return Ablehnen(n, "",
-                            "Die Datei " + name +
-                                " im Paket wird in der Nachricht nicht "
-                                "genannt");
-        }
-    }
+    std::string allgemein;
+    if (auto grund = Pruefen(n, &allgemein)) return Ablehnen(n, allgemein, *grund);
 
     std::vector<FvErgebnis> ergebnisse = Ausfuehren(p, n);
+    size_t fehlgeschlagen = 0;
     bool geaendert = false;
-    bool alle = true;
+    const bool lesend = n.code == "0602" || n.code == "0611" || n.code == "0625";
     for (const auto& e : ergebnisse) {
-        alle = alle && e.erfolgreich;
-        geaendert = geaendert ||
-                    (e.erfolgreich && n.code != "0602" && n.code != "0611" && n.code != "0625");
+        if (!e.erfolgreich) ++fehlgeschlagen;
+        geaendert = geaendert || (e.erfolgreich && !lesend);
     }
+    // Only a message that changed something is remembered: a refused one may be sent again.
     if (geaendert) {
         json record = {{"code", n.code}, {"ergebnisse", json::array()}};
         for (const auto& e : ergebnisse) record["ergebnisse"].push_back(ToJson(e));
@@ -282,8 +222,84 @@ Result<FvAntwort> FachverfahrenService::Verarbeiten(const dms::Principal& p,
             return Status::Ok();
         }));
     }
-    std::vector<std::string> meldungen = {std::string(alle ? kErfolg : kUnbekannterFehler)};
+    std::vector<std::string> meldungen = {std::string(kErfolg)};
+    if (fehlgeschlagen > 0) {
+        meldungen = {"text:" + std::to_string(fehlgeschlagen) + " von " +
+                     std::to_string(ergebnisse.size()) + " Objekten nicht verarbeitet"};
+    }
     return Antworten(n, FvAusgang::kVerarbeitet, meldungen, ergebnisse);
+}
+
+// Unpacks, checks, validates and parses the message into `n`; the refusal when that fails.
+// A message that cannot be read gets a fresh ProzessID in its answer.
+std::optional<Result<FvAntwort>> FachverfahrenService::Einlesen(std::string_view bytes,
+                                                                Nachricht* n) const {
+    n->prozess_id = dms::NewUuid();
+    const std::string ungueltig(kSchemaUngueltig);
+    std::string xml;
+    if (xdomea::LooksLikeZip(bytes)) {
+        auto paket = xdomea::ReadPackage(bytes);
+        if (!paket.ok()) return Ablehnen(*n, ungueltig, paket.status().message());
+        xml = std::move(paket->xml);
+        n->dateien = std::move(paket->dateien);
+    } else {
+        xml.assign(bytes);
+    }
+    auto info = xdomea::ValidateMessage(xml, xdomea::Family::kFachverfahrensdaten);
+    if (!info.ok()) return Ablehnen(*n, ungueltig, info.status().message());
+    auto doc = xdomea::XmlDocument::Parse(xml);
+    if (!doc.ok()) return Ablehnen(*n, ungueltig, doc.status().message());
+
+    // Our answers are written in 3.x; a 2.x message is refused in 3.1.0.
+    const bool v2 = xdomea::IsV2(info->version);
+    n->version = v2 ? xdomea::Version::k3_1_0 : info->version;
+    const xdomea::KopfGelesen kopf = xdomea::ReadKopf(doc->root());
+    n->prozess_id = kopf.prozess_id;
+    n->code = xdomea::CodeOfRoot(info->root);
+    n->root = info->root;
+    n->absender = kopf.absender;
+    n->empfangsbestaetigung = kopf.empfangsbestaetigung.value_or(false);
+    n->doc = std::move(doc).value();
+    if (v2) {
+        return Ablehnen(*n, "",
+                        "xdomea " + std::string(xdomea::VersionName(info->version)) +
+                            " wird für Fachverfahrensdaten nicht unterstützt; bitte 3.0.0 "
+                            "oder 3.1.0 senden");
+    }
+    return std::nullopt;
+}
+
+// Why a readable message is refused whole, or nullopt: a type we do not perform, a
+// Stapellaenge that does not match, a file in the package the message does not name (so
+// nothing arrives unseen). `allgemein` gets the AllgemeineRueckmeldung code, if one fits.
+std::optional<std::string> FachverfahrenService::Pruefen(const Nachricht& n,
+                                                         std::string* allgemein) const {
+    static const std::set<std::string> kUmgesetzt = {"0601", "0602", "0604", "0605", "0609", "0610",
+                                                     "0611", "0612", "0624", "0625", "0632"};
+    if (!kUmgesetzt.count(n.code)) {
+        return "Die Nachricht " + n.root + " wird von diesem DMS nicht unterstützt";
+    }
+    XmlNode root = n.doc->root();
+    size_t items = 0;
+    for (const xmlNode* c = root->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xdomea::LocalName(c) != "Kopf") ++items;
+    }
+    if (auto laenge = xdomea::ChildText(xdomea::Child(root, "Kopf"), "Stapellaenge")) {
+        if (*laenge != std::to_string(items)) {
+            *allgemein = std::string(kStapelLaengeFalsch);
+            return "Stapellaenge " + *laenge + ", aber " + std::to_string(items) + " Objekte";
+        }
+    }
+    std::vector<XmlNode> namen;
+    Descendants(root, "Dateiname", &namen);
+    std::set<std::string> genannt;
+    for (XmlNode d : namen) genannt.insert(xdomea::Text(d));
+    for (const auto& [name, data] : n.dateien) {
+        if (!genannt.count(name)) {
+            return "Die Datei " + name + " im Paket wird in der Nachricht nicht genannt";
+        }
+    }
+    return std::nullopt;
 }
 
 std::vector<FvErgebnis> FachverfahrenService::Ausfuehren(const dms::Principal& p,

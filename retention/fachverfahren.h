@@ -78,6 +78,8 @@ class FachverfahrenService {
 
   private:
     struct Nachricht;
+    std::optional<Result<FvAntwort>> Einlesen(std::string_view bytes, Nachricht* n) const;
+    std::optional<std::string> Pruefen(const Nachricht& n, std::string* allgemein) const;
     Result<FvAntwort> Antworten(const Nachricht& n, FvAusgang ausgang,
                                 const std::vector<std::string>& meldungen,
                                 const std::vector<FvErgebnis>& ergebnisse) const;

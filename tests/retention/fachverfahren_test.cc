@@ -129,6 +129,8 @@ TEST_F(FachverfahrenTest, SameMessageTwiceCreatesNothingTwice) {
                                                   "Akte", dms::NewUuid(), "Bauantrag")),
                user_);
     EXPECT_NE(again.import_bestaetigung.find("<code>0604003</code>"), std::string::npos);
+    EXPECT_NE(again.import_bestaetigung.find("1 von 1 Objekten nicht verarbeitet"),
+              std::string::npos);
     EXPECT_EQ(Must(repo_->Children(admin_, unit_.id, dms::Kind::kAkte, "", 10)).items.size(), 1u);
 }
 
