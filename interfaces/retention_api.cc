@@ -108,6 +108,8 @@ RetentionApi::RetentionApi(dms::Repository* repo, retention::Retention* retentio
         Add("DELETE", base, &RetentionApi::DeleteObjekt);
     }
     Add("GET", "/api/v1/aktenplan/export", &RetentionApi::ExportAktenplan);
+    Add("POST", "/api/v1/xdomea", &RetentionApi::XdomeaNachricht);
+    Add("GET", "/api/v1/xdomea/objekte/{schluessel}", &RetentionApi::XdomeaObjekt);
 
     Add("GET", "/api/v1/aussonderungen", &RetentionApi::ListAussonderungen);
     Add("POST", "/api/v1/aussonderungen", &RetentionApi::CreateAussonderung);
@@ -317,6 +319,42 @@ Response RetentionApi::ExportAktenplan(Ctx& c) {
     res.SetHeader("Cache-Control", "no-store");
     res.body = std::move(text).value();
     return res;
+}
+
+// --- xdomea Fachverfahrensdaten --------------------------------------------------------------
+
+// The answer is the 0630; when the message asked for a receipt, the 0629 comes first in a
+// multipart/mixed body, so that one request gets both messages the standard defines.
+Response RetentionApi::XdomeaNachricht(Ctx& c) {
+    auto bytes = c.req.ReadBody(message_limit_);
+    if (!bytes.ok()) return Problem(bytes.status(), c.req);
+    auto antwort = retention_->fachverfahren().Verarbeiten(c.p, *bytes);
+    if (!antwort.ok()) return Problem(antwort.status(), c.req);
+    Response res;
+    res.status = antwort->ausgang == retention::FvAusgang::kVerarbeitet  ? 200
+                 : antwort->ausgang == retention::FvAusgang::kWiederholt ? 409
+                                                                         : 400;
+    res.SetHeader("Cache-Control", "no-store");
+    res.SetHeader("X-Xdomea-ProzessID", antwort->prozess_id);
+    if (antwort->empfang_bestaetigung.empty()) {
+        res.SetHeader("Content-Type", "application/xml; charset=utf-8");
+        res.body = std::move(antwort->import_bestaetigung);
+        return res;
+    }
+    const std::string boundary = "xdomea-" + antwort->prozess_id;
+    res.SetHeader("Content-Type", "multipart/mixed; boundary=" + boundary);
+    for (const auto* part : {&antwort->empfang_bestaetigung, &antwort->import_bestaetigung}) {
+        res.body += "--" + boundary + "\r\nContent-Type: application/xml; charset=utf-8\r\n\r\n" +
+                    *part + "\r\n";
+    }
+    res.body += "--" + boundary + "--\r\n";
+    return res;
+}
+
+Response RetentionApi::XdomeaObjekt(Ctx& c) {
+    auto o = retention_->fachverfahren().FindBySchluessel(c.p, c.params.at(0));
+    if (!o.ok()) return Problem(o.status(), c.req);
+    return JsonResponse(200, dms::ToJson(*o));
 }
 
 // --- Aussonderung -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The REST routes of the retention layer and of deletion: holds (/api/v1/sperren), retention
 // rules and due dates on Aktenplaneinheiten, Akten and Vorgänge, the deletion of records
 // under the records rules, stubs of removed records, the Aussonderung with its xdomea
-// messages (/api/v1/aussonderungen) and the Aktenplan export. RestApi authenticates and
+// messages (/api/v1/aussonderungen), the Aktenplan export, and the xdomea endpoint of case
+// systems (/api/v1/xdomea, Fachverfahrensdaten). RestApi authenticates and
 // dispatches; this class answers.
 #pragma once
 
@@ -72,6 +73,8 @@ class RetentionApi {
     Response Abbrechen(Ctx& c);
     Response Protokoll(Ctx& c);
     Response ExportAktenplan(Ctx& c);
+    Response XdomeaNachricht(Ctx& c);
+    Response XdomeaObjekt(Ctx& c);
 
     // The object of a typed route (/api/v1/akten/{id}/...), or kNotFound when it is of
     // another kind.

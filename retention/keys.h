@@ -52,4 +52,15 @@ inline std::string ProtokollSignatur(std::string_view prozess_id, size_t nummer)
     return "t/protokoll-signatur/" + std::string(prozess_id) + "/" + std::to_string(nummer);
 }
 
+// Fachverfahrensdaten (issue #10), per calling principal (`eigner`, length-prefixed so that
+// no name can reach into another's keys): the messages performed, by ProzessID, with their
+// results (so a repeated message is answered and not performed again), and the case system's
+// own keys (FachverfahrenObjektID) of the objects it created, each naming our object id.
+inline std::string FvNachricht(std::string_view eigner, std::string_view prozess_id) {
+    return "t/fv-nachricht/" + std::string(eigner) + "/" + std::string(prozess_id);
+}
+inline std::string FvSchluessel(std::string_view eigner, std::string_view schluessel) {
+    return "t/fv-schluessel/" + std::string(eigner) + "/" + std::string(schluessel);
+}
+
 }  // namespace aktenwerk::retention::keys

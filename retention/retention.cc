@@ -27,6 +27,7 @@ Retention::Retention(dms::Repository* repo, AussonderungOptions options)
       sperren_(repo),
       aussonderungen_(repo, options_),
       aktenplan_(repo, &regeln_, &options_),
+      fachverfahren_(repo, {options_.absender, options_.instanz_id, options_.produkt_version}),
       hook_(std::make_unique<Hook>(&aussonderungen_)) {}
 
 Result<std::unique_ptr<Retention>> Retention::Open(dms::Repository* repo,
@@ -35,6 +36,8 @@ Result<std::unique_ptr<Retention>> Retention::Open(dms::Repository* repo,
     // A broken embedded schema should stop the start, not the first Aussonderung.
     AKTENWERK_RETURN_IF_ERROR(
         xdomea::PrepareSchema(xdomea::Family::kAussonderung, xdomea::Version::k3_1_0));
+    AKTENWERK_RETURN_IF_ERROR(
+        xdomea::PrepareSchema(xdomea::Family::kFachverfahrensdaten, xdomea::Version::k3_1_0));
     std::unique_ptr<Retention> retention(new Retention(repo, std::move(options)));
     repo->SetLifecycleHook(retention->hook_.get());
     return retention;

@@ -9,6 +9,7 @@
 #include "dms/repository.h"
 #include "retention/aktenplan_austausch.h"
 #include "retention/aussonderung.h"
+#include "retention/fachverfahren.h"
 #include "retention/retention_service.h"
 
 namespace aktenwerk::retention {
@@ -28,6 +29,8 @@ class Retention {
     dms::HoldService& sperren() { return sperren_; }
     AussonderungService& aussonderungen() { return aussonderungen_; }
     AktenplanAustausch& aktenplan() { return aktenplan_; }
+    // The xdomea Fachverfahrensdaten messages of case systems (issue #10).
+    FachverfahrenService& fachverfahren() { return fachverfahren_; }
     dms::Repository& repository() { return *repo_; }
 
   private:
@@ -40,6 +43,7 @@ class Retention {
     dms::HoldService sperren_;
     AussonderungService aussonderungen_;
     AktenplanAustausch aktenplan_;
+    FachverfahrenService fachverfahren_;
     std::unique_ptr<Hook> hook_;
 };
 

@@ -9,8 +9,7 @@ namespace aktenwerk::retention::xdomea {
 namespace {
 
 // From the code list Nachrichtentyp 2.0 (codelists/Nachrichtentyp_2.0.xml; a test compares).
-// TODO(#10): the Fachverfahrensdaten messages 0601-0632 join this table with their issue.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kNachrichten = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 53> kNachrichten = {{
     {"0301", "Aktenplan.Aktenplan"},
     {"0302", "Aktenplan.EmpfangBestaetigen"},
     {"0401", "Abgabe.Abgabe"},
@@ -32,6 +31,38 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kNachric
     {"0102", "Information.EmpfangBestaetigen"},
     {"0201", "Geschaeftsgang.Geschaeftsgang"},
     {"0202", "Geschaeftsgang.EmpfangBestaetigen"},
+    {"0601", "FVDaten.DokumentAktualisieren"},
+    {"0602", "FVDaten.SGOAnsehen"},
+    {"0603", "FVDaten.SGOBearbeiten"},
+    {"0604", "FVDaten.SGOErstellen"},
+    {"0605", "FVDaten.SGOAblegen"},
+    {"0606", "FVDaten.SGODrucken"},
+    {"0607", "FVDaten.ProtokolleintragErstellen"},
+    {"0608", "FVDaten.SGOSuchen"},
+    {"0609", "FVDaten.MetadatenAnlegen"},
+    {"0610", "FVDaten.MetadatenAktualisieren"},
+    {"0611", "FVDaten.MetadatenAnsehen"},
+    {"0612", "FVDaten.MetadatenLoeschen"},
+    {"0613", "FVDaten.SGOLoeschenMarkieren"},
+    {"0614", "FVDaten.SGOLoeschmarkierungAufheben"},
+    {"0615", "FVDaten.SGOEndgueltigLoeschen"},
+    {"0616", "FVDaten.SGOLoeschstatusAbfragen"},
+    {"0617", "FVDaten.SGOUngueltigKennzeichnen"},
+    {"0618", "FVDaten.DatensatzLoeschen"},
+    {"0619", "FVDaten.BenachrichtigungAbrufen"},
+    {"0620", "FVDaten.VertretungAktivierenOderDeaktivieren"},
+    {"0621", "FVDaten.VertretungsstatusAbfragen"},
+    {"0622", "FVDaten.ZustaendigkeitAendern"},
+    {"0623", "FVDaten.GesamtprotokollAblegen"},
+    {"0624", "FVDaten.SGOZDAVerfuegen"},
+    {"0625", "FVDaten.SystemstatusAbfragen"},
+    {"0626", "FVDaten.KonfigurationsparameterErstellen"},
+    {"0627", "FVDaten.KonfigurationsparameterAktualisieren"},
+    {"0628", "FVDaten.KonfigurationsparameterAbrufen"},
+    {"0629", "FVDaten.EmpfangBestaetigen"},
+    {"0630", "FVDaten.ImportBestaetigen"},
+    {"0631", "FVDaten.PrimaerdokumentExportieren"},
+    {"0632", "FVDaten.SGOZDAAufheben"},
 }};
 
 void WriteKontakt(XmlWriter& w, std::string_view element, const Kontakt& k) {

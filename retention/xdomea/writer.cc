@@ -21,7 +21,24 @@ constexpr const char* kPrefix = "xdomea";
 Result<std::unique_ptr<XmlWriter>> XmlWriter::Create(const std::string& path, Version version) {
     xmlTextWriterPtr w = xmlNewTextWriterFilename(path.c_str(), 0);
     if (!w) return InternalError("cannot create " + path);
-    auto writer = std::unique_ptr<XmlWriter>(new XmlWriter(w, path, version));
+    return Begin(w, nullptr, path, version);
+}
+
+Result<std::unique_ptr<XmlWriter>> XmlWriter::CreateInMemory(Version version) {
+    xmlBufferPtr buf = xmlBufferCreate();
+    if (!buf) return InternalError("cannot create an XML buffer");
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+    if (!w) {
+        xmlBufferFree(buf);
+        return InternalError("cannot create an XML writer");
+    }
+    return Begin(w, buf, "(memory)", version);
+}
+
+Result<std::unique_ptr<XmlWriter>> XmlWriter::Begin(xmlTextWriterPtr w, xmlBufferPtr buf,
+                                                    std::string path, Version version) {
+    auto writer = std::unique_ptr<XmlWriter>(new XmlWriter(w, std::move(path), version));
+    writer->buf_ = buf;
     writer->Check(xmlTextWriterSetIndent(w, 1), "indent");
     writer->Check(xmlTextWriterSetIndentString(w, BAD_CAST " "), "indent");
     writer->Check(xmlTextWriterStartDocument(w, "1.0", "UTF-8", nullptr), "start document");
@@ -31,6 +48,7 @@ Result<std::unique_ptr<XmlWriter>> XmlWriter::Create(const std::string& path, Ve
 
 XmlWriter::~XmlWriter() {
     if (w_) xmlFreeTextWriter(w_);
+    if (buf_) xmlBufferFree(buf_);
 }
 
 void XmlWriter::Check(int rc, std::string_view what) {
@@ -100,6 +118,11 @@ Status XmlWriter::Finish() {
     xmlFreeTextWriter(w_);  // closes the file
     w_ = nullptr;
     AKTENWERK_RETURN_IF_ERROR(error_);
+    if (buf_) {
+        text_.assign(reinterpret_cast<const char*>(xmlBufferContent(buf_)),
+                     static_cast<size_t>(xmlBufferLength(buf_)));
+        return Status::Ok();
+    }
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("open " + path_, errno);
     const int rc = ::fsync(fd);

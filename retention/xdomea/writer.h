@@ -14,6 +14,7 @@
 #include "storage/status.h"
 
 struct _xmlTextWriter;
+struct _xmlBuffer;
 
 namespace aktenwerk::retention::xdomea {
 
@@ -23,6 +24,9 @@ class XmlWriter {
   public:
     // Creates (truncates) `path`. The root element is written by StartRoot.
     static Result<std::unique_ptr<XmlWriter>> Create(const std::string& path, Version version);
+    // The same into memory, for answers sent at once: Finish() leaves the document in text()
+    // (nothing is written to disk, so nothing is fsynced).
+    static Result<std::unique_ptr<XmlWriter>> CreateInMemory(Version version);
     ~XmlWriter();
     XmlWriter(const XmlWriter&) = delete;
     XmlWriter& operator=(const XmlWriter&) = delete;
@@ -45,16 +49,22 @@ class XmlWriter {
 
     // Ends every open element and the document, flushes and fsyncs the file.
     Status Finish();
+    // The document written by an in-memory writer, after Finish(); empty otherwise.
+    const std::string& text() const { return text_; }
 
   private:
     XmlWriter(_xmlTextWriter* w, std::string path, Version version)
         : w_(w), path_(std::move(path)), version_(version) {}
     void Check(int rc, std::string_view what);
+    static Result<std::unique_ptr<XmlWriter>> Begin(_xmlTextWriter* w, _xmlBuffer* buf,
+                                                    std::string path, Version version);
 
     _xmlTextWriter* w_;
     std::string path_;
     Version version_;
     Status error_;
+    _xmlBuffer* buf_ = nullptr;  // owned; set for an in-memory writer
+    std::string text_;
 };
 
 // "2026-03-15T09:00:00Z" from milliseconds since the epoch (xs:dateTime, UTC).

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -270,7 +271,40 @@ bool IsSafeEntryName(std::string_view name) {
     return true;
 }
 
-Result<std::string> ReadMessageXml(std::string_view zip_bytes, const ZipLimits& limits) {
+namespace {
+
+// Inflates one entry in chunks against the limits, so that an expansion bomb stops at the
+// limit rather than in memory. `budget` is what the whole package may still expand to.
+Result<std::string> InflateEntry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header,
+                                 const std::string& name, const ZipLimits& limits,
+                                 uint64_t& budget) {
+    in.clear();
+    Poco::Zip::ZipInputStream entry(in, header, /*reposition=*/true);
+    std::string out;
+    char buf[64 * 1024];
+    const uint64_t packed = std::max<uint64_t>(header.getCompressedSize(), 1);
+    while (entry.read(buf, sizeof(buf)) || entry.gcount() > 0) {
+        out.append(buf, static_cast<size_t>(entry.gcount()));
+        if (out.size() > limits.max_entry_bytes || out.size() > budget) {
+            return Unsafe("entry '" + name + "' expands past " +
+                          std::to_string(std::min<uint64_t>(limits.max_entry_bytes, budget)) +
+                          " bytes");
+        }
+        if (out.size() / packed > limits.max_ratio && out.size() > (1u << 20)) {
+            return Unsafe("entry '" + name + "' expands more than " +
+                          std::to_string(limits.max_ratio) + " times");
+        }
+    }
+    if (!entry.crcValid()) return Damaged("entry '" + name + "' fails its CRC check");
+    budget -= out.size();
+    return out;
+}
+
+// Opens the archive after the cheap checks; the callback checks each local header as it is
+// met. `fn` gets the archive and its stream; Poco's exceptions become our errors here.
+template <typename Fn>
+auto WithArchive(std::string_view zip_bytes, const ZipLimits& limits, Fn fn)
+    -> decltype(fn(std::declval<Poco::Zip::ZipArchive&>(), std::declval<std::istream&>())) {
     if (zip_bytes.size() > limits.max_zip_bytes) {
         return Unsafe("the ZIP is larger than " + std::to_string(limits.max_zip_bytes) + " bytes");
     }
@@ -283,38 +317,7 @@ Result<std::string> ReadMessageXml(std::string_view zip_bytes, const ZipLimits& 
     try {
         CheckingCallback check(limits);
         Poco::Zip::ZipArchive archive(in, check);
-        std::string xml_name;
-        for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
-            const std::string& name = it->first;
-            if (name.find('/') != std::string::npos || it->second.isDirectory()) continue;
-            if (name.size() < 4 || name.substr(name.size() - 4) != ".xml") continue;
-            if (!xml_name.empty()) {
-                return Damaged("the ZIP holds more than one message XML at its root (" + xml_name +
-                               ", " + name + ")");
-            }
-            xml_name = name;
-        }
-        if (xml_name.empty()) return Damaged("the ZIP holds no message XML at its root");
-
-        auto header = archive.findHeader(xml_name);
-        in.clear();
-        Poco::Zip::ZipInputStream entry(in, header->second, /*reposition=*/true);
-        std::string out;
-        char buf[64 * 1024];
-        while (entry.read(buf, sizeof(buf)) || entry.gcount() > 0) {
-            out.append(buf, static_cast<size_t>(entry.gcount()));
-            if (out.size() > limits.max_entry_bytes) {
-                return Unsafe("entry '" + xml_name + "' expands past " +
-                              std::to_string(limits.max_entry_bytes) + " bytes");
-            }
-            const uint64_t packed = std::max<uint64_t>(header->second.getCompressedSize(), 1);
-            if (out.size() / packed > limits.max_ratio && out.size() > (1u << 20)) {
-                return Unsafe("entry '" + xml_name + "' expands more than " +
-                              std::to_string(limits.max_ratio) + " times");
-            }
-        }
-        if (!entry.crcValid()) return Damaged("entry '" + xml_name + "' fails its CRC check");
-        return out;
+        return fn(archive, in);
     } catch (const Poco::DataException& e) {
         return Unsafe("the ZIP was refused: " + e.message());
     } catch (const Poco::Exception& e) {
@@ -322,6 +325,59 @@ Result<std::string> ReadMessageXml(std::string_view zip_bytes, const ZipLimits& 
     } catch (const std::exception& e) {
         return Damaged(std::string("the ZIP cannot be read: ") + e.what());
     }
+}
+
+// The name of the single message XML at the root.
+Result<std::string> MessageXmlName(const Poco::Zip::ZipArchive& archive) {
+    std::string xml_name;
+    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
+        const std::string& name = it->first;
+        if (name.find('/') != std::string::npos || it->second.isDirectory()) continue;
+        if (name.size() < 4 || name.substr(name.size() - 4) != ".xml") continue;
+        if (!xml_name.empty()) {
+            return Damaged("the ZIP holds more than one message XML at its root (" + xml_name +
+                           ", " + name + ")");
+        }
+        xml_name = name;
+    }
+    if (xml_name.empty()) return Damaged("the ZIP holds no message XML at its root");
+    return xml_name;
+}
+
+}  // namespace
+
+Result<std::string> ReadMessageXml(std::string_view zip_bytes, const ZipLimits& limits) {
+    return WithArchive(
+        zip_bytes, limits,
+        [&](Poco::Zip::ZipArchive& archive, std::istream& in) -> Result<std::string> {
+            AKTENWERK_ASSIGN_OR_RETURN(std::string name, MessageXmlName(archive));
+            uint64_t budget = limits.max_total_bytes;
+            return InflateEntry(in, archive.findHeader(name)->second, name, limits, budget);
+        });
+}
+
+Result<Paket> ReadPackage(std::string_view zip_bytes, const ZipLimits& limits) {
+    return WithArchive(
+        zip_bytes, limits, [&](Poco::Zip::ZipArchive& archive, std::istream& in) -> Result<Paket> {
+            Paket paket;
+            AKTENWERK_ASSIGN_OR_RETURN(std::string xml_name, MessageXmlName(archive));
+            uint64_t budget = limits.max_total_bytes;
+            for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
+                if (it->second.isDirectory()) continue;
+                if (it->first.find('/') != std::string::npos) {
+                    return Damaged("the ZIP holds '" + it->first +
+                                   "' below its root; primary files lie flat");
+                }
+                AKTENWERK_ASSIGN_OR_RETURN(std::string data,
+                                           InflateEntry(in, it->second, it->first, limits, budget));
+                if (it->first == xml_name) {
+                    paket.xml = std::move(data);
+                } else {
+                    paket.dateien[it->first] = std::move(data);
+                }
+            }
+            return paket;
+        });
 }
 
 Result<std::vector<std::string>> ListZipEntries(const std::string& path) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,8 +46,9 @@ class ZipWriter {
 struct ZipLimits {
     uint64_t max_zip_bytes = uint64_t{64} << 20;
     uint64_t max_entries = 1000;
-    uint64_t max_entry_bytes = uint64_t{64} << 20;  // uncompressed size of the entry read
-    uint64_t max_ratio = 200;                       // uncompressed : compressed, per entry
+    uint64_t max_entry_bytes = uint64_t{64} << 20;   // uncompressed size of the entry read
+    uint64_t max_ratio = 200;                        // uncompressed : compressed, per entry
+    uint64_t max_total_bytes = uint64_t{256} << 20;  // all entries of a package together
 };
 
 // True when `bytes` starts like a ZIP file (a local file header).
@@ -62,6 +64,19 @@ bool IsSafeEntryName(std::string_view name);
 // `max_entry_bytes` are refused with the same reason. kInvalidArgument (reason "invalid-zip")
 // for a damaged ZIP, none or several XML entries at the root.
 Result<std::string> ReadMessageXml(std::string_view zip_bytes, const ZipLimits& limits = {});
+
+// A received package read whole: the message XML and the primary files beside it, by entry
+// name. For messages whose files are small enough to hold in memory (the request bodies of
+// the xdomea endpoint, bounded by its body limit).
+struct Paket {
+    std::string xml;
+    std::map<std::string, std::string> dateien;
+};
+
+// Reads every entry of a received ZIP under the checks of ReadMessageXml, and refuses
+// (reason "invalid-zip") entries below the root: primary files lie flat beside the XML. The
+// sum of all entries is bounded by `limits.max_total_bytes` (reason "unsafe-zip").
+Result<Paket> ReadPackage(std::string_view zip_bytes, const ZipLimits& limits = {});
 
 // The names of the entries of a ZIP file on disk (for tests and checks of our own output).
 Result<std::vector<std::string>> ListZipEntries(const std::string& path);
