@@ -49,8 +49,8 @@ function lifecycleActions(collection, objekt, rerender) {
     const path = `/api/v1/${collection}/${encodeURIComponent(objekt.id)}/${closed ? 'wiedereroeffnen' : 'zda'}`;
     try {
       await busy(button, () => (closed ? api.post(path) : api.post(path, {})));
+      await rerender();
       notice(closed ? 'Wiedereröffnet.' : 'Zu den Akten verfügt.');
-      rerender();
     } catch (error) {
       replace(slot, errorBox(error));
     }

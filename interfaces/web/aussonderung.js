@@ -136,8 +136,8 @@ function messageUpload(run, label, rerender) {
     const done = await uploadRow(list, file, (progress) =>
       api.upload(`/api/v1/aussonderungen/${encodeURIComponent(run.id)}/nachrichten`, file, progress));
     if (done) {
+      await rerender();
       notice('Nachricht des Archivs eingelesen.');
-      rerender();
     }
   }, {multiple: false});
   return [zone, list];

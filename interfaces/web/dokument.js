@@ -73,8 +73,8 @@ async function restore(button, doc, v, slot, rerender) {
                                      kommentar: `Wiederhergestellt aus Version ${v.label}`});
       await api.upload(`/api/v1/dokumente/${encodeURIComponent(doc.id)}/versionen?${q}`, data, () => {});
     });
+    await rerender();
     notice(`Version ${v.label} als neue Version wiederhergestellt.`);
-    rerender();
   } catch (error) {
     replace(slot, errorBox(error));
   }
@@ -115,8 +115,8 @@ function newVersionSection(doc, rerender) {
     const done = await uploadRow(list, file, (progress) =>
       api.upload(`/api/v1/dokumente/${encodeURIComponent(doc.id)}/versionen?${q}`, file, progress));
     if (done) {
+      await rerender();
       notice(`Neue Version ${done.label || ''} gespeichert.`);
-      rerender();
     }
   }, {multiple: false});
   return h('section', {'aria-labelledby': 'neue-version'}, h('h2', {id: 'neue-version'}, 'Neue Version hochladen'),

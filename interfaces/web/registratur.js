@@ -140,9 +140,9 @@ function planSection(plan, rerender) {
       if (parent.value) body.parent_id = parent.value;
       if (beschreibung.value) body.beschreibung = beschreibung.value;
       const unit = await busy(button, () => api.post('/api/v1/aktenplan/einheiten', body));
-      notice(`Einheit ${unit.kennzeichen} ${unit.titel} angelegt.`);
       await api.aktenplan(true);
-      rerender();
+      await rerender();
+      notice(`Einheit ${unit.kennzeichen} ${unit.titel} angelegt.`);
     } catch (error) {
       replace(slot, errorBox(error));
     }
@@ -162,9 +162,9 @@ async function renameForm(unitId, area, rerender) {
     try {
       await busy(button, () => api.call('PATCH', `/api/v1/aktenplan/einheiten/${encodeURIComponent(unitId)}`,
           {json: {titel: titel.value}, ifMatch: `"r${unit.revision}"`}));
-      notice('Titel geändert.');
       await api.aktenplan(true);
-      rerender();
+      await rerender();
+      notice('Titel geändert.');
     } catch (error) {
       replace(slot, errorBox(error));
     }
@@ -223,8 +223,8 @@ export async function akteRetentionSection(akte, rerender) {
     try {
       await busy(button, () => api.post('/api/v1/sperren', {objekt_id: akte.id, grund: grund.value,
         anordnende_stelle: stelle.value, aktenzeichen_anordnung: az.value}));
+      await rerender();
       notice('Sperre gesetzt.');
-      rerender();
     } catch (error) {
       replace(slot, errorBox(error));
     }
