@@ -387,8 +387,10 @@ Run in this folder:
 fail=0; prev=""; last=0
 while read -r seq hash; do
   f="entries/$seq.txt"
-  [ "$(head -n 1 "$f")" = "$prev" ] || { echo "entry $seq: link to entry before is broken"; fail=1; }
-  [ "$(openssl dgst -sha256 -r "$f" | cut -d' ' -f1)" = "$hash" ] || { echo "entry $seq: hash differs"; fail=1; }
+  [ "$(head -n 1 "$f")" = "$prev" ] ||
+    { echo "entry $seq: link to entry before is broken"; fail=1; }
+  [ "$(openssl dgst -sha256 -r "$f" | cut -d' ' -f1)" = "$hash" ] ||
+    { echo "entry $seq: hash differs"; fail=1; }
   [ "$seq" -eq $((last + 1)) ] || { echo "entry $seq: entries before it are missing"; fail=1; }
   prev="$hash"; last="$seq"
 done < chain.txt
