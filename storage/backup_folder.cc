@@ -50,19 +50,6 @@ std::string UtcName() {
     return buf;
 }
 
-Status WriteAllFd(int fd, const char* data, size_t size, const std::string& path) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return ErrnoError("write " + path, errno);
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return Status::Ok();
-}
-
 // A file being written: created exclusively, fsynced and closed by Close.
 class OutFile {
   public:
@@ -75,7 +62,9 @@ class OutFile {
         if (fd_ < 0) return ErrnoError("create " + path, errno);
         return Status::Ok();
     }
-    Status Write(std::string_view data) { return WriteAllFd(fd_, data.data(), data.size(), path_); }
+    Status Write(std::string_view data) {
+        return WriteAllToFd(fd_, data.data(), data.size(), path_);
+    }
     Status Close() {
         if (::fsync(fd_) != 0) return ErrnoError("fsync " + path_, errno);
         int rc = ::close(fd_);

@@ -44,7 +44,15 @@ std::string RandomSuffix() {
     return out;
 }
 
-Status WriteAll(int fd, const char* data, size_t size, const std::string& path) {
+Status MakeDirDurable(const std::string& dir, const std::string& parent) {
+    if (::mkdir(dir.c_str(), 0750) == 0) return SyncDirectory(parent);
+    if (errno == EEXIST) return Status::Ok();
+    return ErrnoError("create folder " + dir, errno);
+}
+
+}  // namespace
+
+Status WriteAllToFd(int fd, const char* data, size_t size, const std::string& path) {
     while (size > 0) {
         ssize_t n = ::write(fd, data, size);
         if (n < 0) {
@@ -56,14 +64,6 @@ Status WriteAll(int fd, const char* data, size_t size, const std::string& path) 
     }
     return Status::Ok();
 }
-
-Status MakeDirDurable(const std::string& dir, const std::string& parent) {
-    if (::mkdir(dir.c_str(), 0750) == 0) return SyncDirectory(parent);
-    if (errno == EEXIST) return Status::Ok();
-    return ErrnoError("create folder " + dir, errno);
-}
-
-}  // namespace
 
 Status SyncDirectory(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -142,7 +142,7 @@ Status BlobWriter::Append(const void* data, size_t size) {
 // Write-behind: the disk works on a large blob while the rest of it still arrives, instead of
 // all of it at the final fsync, and the page cache holds only a few windows of it.
 Status BlobWriter::WriteOut(const char* data, size_t size) {
-    AKTENWERK_RETURN_IF_ERROR(WriteAll(fd_, data, size, tmp_path_));
+    AKTENWERK_RETURN_IF_ERROR(WriteAllToFd(fd_, data, size, tmp_path_));
     written_ += size;
     while (written_ - kicked_ >= kWriteBehindWindow) {
         const auto window = static_cast<off_t>(kWriteBehindWindow);

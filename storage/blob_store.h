@@ -205,4 +205,8 @@ class BlobStore {
 // Fsyncs a directory so that a rename or create inside it is durable.
 Status SyncDirectory(const std::string& dir);
 
+// Writes all `size` bytes of `data` to `fd`, going on after short writes and EINTR; the
+// error names `path`. Does not sync.
+Status WriteAllToFd(int fd, const char* data, size_t size, const std::string& path);
+
 }  // namespace aktenwerk::storage
